@@ -1,0 +1,19 @@
+"""minigrad: an educational deep-learning framework in NumPy, shaped like PyTorch."""
+import numpy as _np
+
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .functional import (allclose, arange, cat, exp, log, matmul, max, mean, ones, ones_like, rand,
+                         randn, relu, sigmoid, stack, sum, tanh, tensor, zeros, zeros_like)
+from .gradcheck import GradcheckError, gradcheck, gradcheck_report, rel_error
+from . import nn, optim
+from .random import manual_seed
+from .tensor import Tensor
+
+float32 = _np.float32
+float64 = _np.float64
+int64 = _np.int64
+float = float32
+double = float64
+long = int64
+
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""Layers without running state: Linear and the activations."""
+import math
+
+import numpy as np
+
+from .. import ops
+from ..tensor import DEFAULT_DTYPE
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x W^T + b, as ``torch.nn.Linear``.
+
+    weight: (out_features, in_features), bias: (out_features,). Both start as
+    U(-1/sqrt(in_features), 1/sqrt(in_features)), PyTorch's default (kaiming_uniform_ with
+    a = sqrt(5) gives exactly that bound for the weight).
+    Input (N, *, in_features) -> output (N, *, out_features).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        return ops.Linear.apply(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return ops.ReLU.apply(x)
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return ops.Sigmoid.apply(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return ops.Tanh.apply(x)
+
+
+class Flatten(Module):
+    """Flatten dims start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

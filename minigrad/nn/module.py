@@ -1,0 +1,305 @@
+"""Module: the bookkeeping layer. It holds parameters, buffers and sub-modules, the
+train/eval flag, and converts to and from a ``state_dict``. The mathematics lives in the
+ops; a module's ``forward`` only calls them.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that a Module registers as trainable (requires_grad=True by default)."""
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad: bool = True):
+        super().__init__(data.data if isinstance(data, Tensor) else data,
+                         requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer, as ``torch.nn.Module``.
+
+    Assigning a Parameter, a Module or (through ``register_buffer``) a buffer to an
+    attribute registers it, so ``self.fc1 = Linear(10, 20)`` in ``__init__`` is all a
+    network needs for ``parameters()``, ``state_dict()`` and ``train()``/``eval()`` to find it.
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                "cannot assign attributes before Module.__init__() call: "
+                "call super().__init__() first in your __init__")
+        if isinstance(value, (Parameter, Module)):
+            self._forget(name)
+            table = self._parameters if isinstance(value, Parameter) else self._modules
+            table[name] = value
+        elif name in self._parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(minigrad.nn.Parameter or None expected)")
+            self._parameters[name] = None
+        elif name in self._buffers:
+            self._buffers[name] = value if value is None or isinstance(value, Tensor) else Tensor(value)
+        else:
+            self._forget(name)
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name):
+        for table in (self._parameters, self._buffers, self._modules, self.__dict__):
+            table.pop(name, None)
+
+    def __getattr__(self, name):
+        for table in ("_parameters", "_buffers", "_modules"):
+            d = self.__dict__.get(table)
+            if d is not None and name in d:
+                return d[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for table in (self._parameters, self._buffers, self._modules):
+            if name in table:
+                del table[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            "(minigrad.nn.Parameter or None required)")
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor) -> None:
+        """A buffer is state that is saved in the state_dict but not trained (running_mean...)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(np.asarray(tensor))
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+
+    def add_module(self, name: str, module) -> None:
+        self._modules[name] = module
+
+    # ------------------------------------------------------------ calling
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ traversal
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def _named(self, table, recurse=True):
+        seen = set()
+        modules = self.named_modules() if recurse else [("", self)]
+        for prefix, module in modules:
+            for name, value in getattr(module, table).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{prefix}.{name}" if prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        for name, p in self._named("_parameters", recurse):
+            yield (f"{prefix}.{name}" if prefix else name), p
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        for name, b in self._named("_buffers", recurse):
+            yield (f"{prefix}.{name}" if prefix else name), b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # ------------------------------------------------------------ state
+    def train(self, mode: bool = True):
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = np.zeros_like(p.grad)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def state_dict(self, destination=None, prefix="") -> "OrderedDict[str, np.ndarray]":
+        """Every parameter and buffer by PyTorch's dotted name (``fc1.weight``,
+        ``bn1.running_mean``), as a copy of its NumPy array."""
+        out = OrderedDict() if destination is None else destination
+        for mod_prefix, module in self.named_modules(prefix.rstrip(".")):
+            for table in (module._parameters, module._buffers):
+                for name, value in table.items():
+                    if value is not None:
+                        out[f"{mod_prefix}.{name}" if mod_prefix else name] = value.data.copy()
+        return out
+
+    def _state_entries(self):
+        entries = {}
+        for prefix, module in self.named_modules():
+            for table in (module._parameters, module._buffers):
+                for name, value in table.items():
+                    if value is not None:
+                        entries[f"{prefix}.{name}" if prefix else name] = value
+        return entries
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy arrays into parameters and buffers by name; returns (missing_keys, unexpected_keys).
+
+        Shapes must match exactly. With ``strict`` (the default) a missing or unexpected
+        key is an error too; every problem is reported at once, in PyTorch's words.
+        """
+        entries = self._state_entries()
+        missing = [k for k in entries if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in entries]
+        errors = []
+        if strict:
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        for key, target in entries.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if value.shape != target.data.shape:
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {_size(value.shape)} from "
+                    f"checkpoint, the shape in current model is {_size(target.data.shape)}.")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for key, target in entries.items():
+            if key in state_dict:
+                value = state_dict[key]
+                value = value.data if isinstance(value, Tensor) else np.asarray(value)
+                target.data[...] = value.astype(target.data.dtype, copy=False)
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------ dtype
+    def _apply_dtype(self, dtype):
+        """Convert floating parameters and buffers to ``dtype`` in place (integer buffers
+        such as ``num_batches_tracked`` keep their dtype, as in PyTorch)."""
+        for module in self.modules():
+            for table in (module._parameters, module._buffers):
+                for value in table.values():
+                    if value is not None and value.data.dtype.kind == "f":
+                        value.data = value.data.astype(dtype)
+                        if value.grad is not None:
+                            value.grad = value.grad.astype(dtype)
+        return self
+
+    def double(self):
+        return self._apply_dtype(np.float64)
+
+    def float(self):
+        return self._apply_dtype(np.float32)
+
+    # ------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        lines = []
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {child_repr}")
+        main = f"{type(self).__name__}({self.extra_repr()}"
+        if lines:
+            main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+
+def _size(shape):
+    return f"minigrad.Size([{', '.join(map(str, shape))}])"
+
+
+class _IncompatibleKeys(tuple):
+    def __new__(cls, missing, unexpected):
+        return super().__new__(cls, (missing, unexpected))
+
+    @property
+    def missing_keys(self):
+        return self[0]
+
+    @property
+    def unexpected_keys(self):
+        return self[1]
+
+    def __repr__(self):
+        if not self[0] and not self[1]:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self[0]}, unexpected_keys={self[1]})"
+
+
+class Sequential(Module):
+    """Modules applied one after another; ``Sequential(a, b)(x) == b(a(x))``."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], dict):
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(modules):
+                self.add_module(str(i), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __getitem__(self, i):
+        return list(self._modules.values())[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())

@@ -1,0 +1,210 @@
+"""Elementwise ops. For z = f(x, y) with upstream gradient g = dL/dz, the chain rule
+gives dL/dx = g * dz/dx elementwise; when x was broadcast to z's shape, its gradient
+is summed back over the broadcast axes by :func:`unbroadcast`.
+"""
+import numpy as np
+
+from ..autograd import Function
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting.
+
+    Broadcasting copies x along new leading axes and along axes of size 1, so every copy
+    contributes to dL/dx: sum over the leading axes, then over the size-1 axes (keepdims).
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _shape(x):
+    return np.shape(x)
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.shapes = _shape(x), _shape(y)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = x + y:  dz/dx = dz/dy = 1
+        return unbroadcast(grad, ctx.shapes[0]), unbroadcast(grad, ctx.shapes[1])
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.shapes = _shape(x), _shape(y)
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = x - y:  dz/dx = 1, dz/dy = -1
+        dy = -unbroadcast(grad, ctx.shapes[1]) if ctx.needs_input_grad[1] else None
+        return unbroadcast(grad, ctx.shapes[0]), dy
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = x * y:  dz/dx = y, dz/dy = x
+        x, y = ctx.saved_tensors
+        dx = unbroadcast(grad * y, _shape(x)) if ctx.needs_input_grad[0] else None
+        dy = unbroadcast(grad * x, _shape(y)) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = x / y:  dz/dx = 1 / y, dz/dy = -x / y^2
+        x, y = ctx.saved_tensors
+        dx = unbroadcast(grad / y, _shape(x)) if ctx.needs_input_grad[0] else None
+        dy = unbroadcast(-grad * x / (y * y), _shape(y)) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = -x:  dz/dx = -1
+        return -grad
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        z = x ** y
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = x^y:  dz/dx = y x^(y-1),  dz/dy = x^y ln x  (defined for x > 0)
+        x, y, z = ctx.saved_tensors
+        dx = unbroadcast(grad * y * x ** (y - 1), _shape(x)) if ctx.needs_input_grad[0] else None
+        dy = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_x = np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0)
+            dy = unbroadcast(grad * z * log_x, _shape(y))
+        return dx, dy
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = np.exp(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = e^x:  dz/dx = e^x = z (reuse the output)
+        (z,) = ctx.saved_tensors
+        return grad * z
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = ln x:  dz/dx = 1 / x
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = |x|:  dz/dx = sign(x) (0 at x = 0, as PyTorch)
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x)
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = np.maximum(x, 0)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = max(x, 0):  dz/dx = 1 where x > 0, else 0 (PyTorch takes 0 at x = 0)
+        (z,) = ctx.saved_tensors
+        return grad * (z > 0)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        # s = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2: the same function, but it
+        # never evaluates e^(large), so no overflow warning at large |x|
+        z = 0.5 * (1 + np.tanh(0.5 * x))
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # ds/dx = s (1 - s)
+        (z,) = ctx.saved_tensors
+        return grad * z * (1 - z)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = np.tanh(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d tanh(x)/dx = 1 - tanh(x)^2
+        (z,) = ctx.saved_tensors
+        return grad * (1 - z * z)
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # a change of precision: the gradient goes back in the input's dtype
+        return grad.astype(ctx.dtype, copy=False)

@@ -1,0 +1,67 @@
+"""Ops that move elements without changing them: the backward moves the gradient back."""
+import numpy as np
+
+from ..autograd import Function
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the same numbers in a new arrangement: undo the arrangement
+        return grad.reshape(ctx.shape)
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # apply the inverse permutation
+        return np.transpose(grad, np.argsort(ctx.axes))
+
+
+class Index(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        # scatter-add: an element picked k times (fancy indexing) receives k gradients
+        dx = np.zeros(ctx.shape, dtype=ctx.dtype)
+        np.add.at(dx, ctx.index, grad)
+        return dx
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # each input gets back its own slice of the gradient
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        return np.stack(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n = grad.shape[ctx.axis]
+        return tuple(np.take(grad, i, axis=ctx.axis) for i in range(n))

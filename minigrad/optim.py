@@ -1,0 +1,106 @@
+"""Optimisers with PyTorch's update rules (torch.optim.SGD and torch.optim.Adam docs).
+
+Each ``step()`` reads ``p.grad`` and updates ``p.data`` in place, outside the graph.
+"""
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        lr = defaults.get("lr")
+        if lr is None or lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        self.defaults = defaults
+        self.state = {}
+
+    def zero_grad(self, set_to_none: bool = True):
+        for p in self.params:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = np.zeros_like(p.grad)
+
+    def _grads(self):
+        """(param, grad) for every parameter that received a gradient this step."""
+        for p in self.params:
+            if p.grad is not None:
+                yield p, p.grad
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, as torch.optim.SGD:
+
+        g = grad + weight_decay * p
+        b = g                                  (first step)
+        b = momentum * b + (1 - dampening) * g (later steps)
+        g = g + momentum * b  if nesterov else b
+        p = p - lr * g
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+        self.lr, self.momentum, self.dampening = lr, momentum, dampening
+        self.weight_decay, self.nesterov = weight_decay, nesterov
+
+    def step(self):
+        for p, g in self._grads():
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                buf = self.state.get(id(p))
+                if buf is None:
+                    buf = g.copy()
+                else:
+                    buf *= self.momentum
+                    buf += (1 - self.dampening) * g
+                self.state[id(p)] = buf
+                g = g + self.momentum * buf if self.nesterov else buf
+            p.data -= (self.lr * g).astype(p.data.dtype, copy=False)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), as torch.optim.Adam with amsgrad=False:
+
+        g = grad + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g          v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
+
+    def step(self):
+        beta1, beta2 = self.betas
+        for p, g in self._grads():
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            state = self.state.setdefault(id(p), {"t": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)})
+            state["t"] += 1
+            m, v, t = state["m"], state["v"], state["t"]
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            step_size = self.lr / (1 - beta1 ** t)
+            denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + self.eps
+            p.data -= (step_size * m / denom).astype(p.data.dtype, copy=False)

@@ -1,0 +1,387 @@
+"""Tensor: a NumPy array that remembers how it was made.
+
+``data`` and ``grad`` are plain ``numpy.ndarray``s, so what a student prints is exactly
+what the derivation talks about. ``grad_fn`` is the :class:`~minigrad.autograd.Function`
+context that produced the tensor (``None`` for leaves).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd
+
+DEFAULT_DTYPE = np.float32
+
+
+def as_array(data, dtype=None) -> np.ndarray:
+    """Convert ``data`` to an ndarray with PyTorch's dtype rules.
+
+    Python floats and lists of them become float32 (PyTorch's default); NumPy arrays keep
+    their dtype (so float64 stays float64); Python ints become int64, bools stay bool.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)
+    arr = np.asarray(data)
+    if arr.dtype == np.float64:
+        return arr.astype(DEFAULT_DTYPE)
+    if arr.dtype.kind == "i":
+        return arr.astype(np.int64)
+    return arr
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __array_priority__ = 1000  # so ``ndarray * Tensor`` calls Tensor.__rmul__
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None):
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array):
+        """Make a tensor around an op's output without copying or converting it."""
+        t = cls.__new__(cls)
+        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t.grad = None
+        t.grad_fn = None
+        t.requires_grad = False
+        return t
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self) -> "Tensor":
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_(self) -> "Tensor":
+        self.data[...] = 0
+        return self
+
+    def astype(self, dtype) -> "Tensor":
+        from .ops.elementwise import Cast
+        return Cast.apply(self, dtype=np.dtype(dtype))
+
+    def double(self):
+        return self.astype(np.float64)
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def long(self):
+        return Tensor(self.data.astype(np.int64))
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed")
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype=minigrad.{self.data.dtype.name}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    # ----------------------------------------------------------------- backward
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) * grad into ``leaf.grad`` for every leaf that requires grad.
+
+        The graph is walked in reverse topological order, built iteratively so that a
+        chain of any length works. A node used twice (``b = a + a``) receives the sum of
+        the gradients from all its uses before its own backward runs.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grad = np.ones_like(self.data)
+        else:
+            grad = as_array(grad, dtype=self.data.dtype)
+            if grad.shape != self.data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {tuple(grad.shape)} and "
+                    f"output[0] has a shape of {tuple(self.data.shape)}.")
+
+        order = _topological_order(self)
+        grads = {id(self): grad}
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            fn = node.grad_fn
+            if fn is None:                      # a leaf: accumulate (gradients add up until zero_grad)
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            for parent, needs, pg in zip(fn.inputs, fn.needs_input_grad, fn.run_backward(g)):
+                if not needs or pg is None:
+                    continue
+                key = id(parent)
+                grads[key] = pg if key not in grads else grads[key] + pg
+            if not retain_graph:
+                fn.release()
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other):
+        return ops.Add.apply(self, _operand(other, self))
+
+    def __radd__(self, other):
+        return ops.Add.apply(_operand(other, self), self)
+
+    def __sub__(self, other):
+        return ops.Sub.apply(self, _operand(other, self))
+
+    def __rsub__(self, other):
+        return ops.Sub.apply(_operand(other, self), self)
+
+    def __mul__(self, other):
+        return ops.Mul.apply(self, _operand(other, self))
+
+    def __rmul__(self, other):
+        return ops.Mul.apply(_operand(other, self), self)
+
+    def __truediv__(self, other):
+        return ops.Div.apply(self, _operand(other, self))
+
+    def __rtruediv__(self, other):
+        return ops.Div.apply(_operand(other, self), self)
+
+    def __pow__(self, other):
+        return ops.Pow.apply(self, _operand(other, self))
+
+    def __rpow__(self, other):
+        return ops.Pow.apply(_operand(other, self), self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other):
+        return ops.MatMul.apply(self, _operand(other, self))
+
+    def __rmatmul__(self, other):
+        return ops.MatMul.apply(_operand(other, self), self)
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor):
+            index = index.data
+        return ops.Index.apply(self, index=index)
+
+    # comparisons give plain boolean tensors (no gradient), as in PyTorch
+    def __eq__(self, other):
+        return Tensor._wrap(self.data == _raw(other))
+
+    def __ne__(self, other):
+        return Tensor._wrap(self.data != _raw(other))
+
+    def __lt__(self, other):
+        return Tensor._wrap(self.data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor._wrap(self.data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor._wrap(self.data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor._wrap(self.data >= _raw(other))
+
+    # ----------------------------------------------------------------- methods
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def relu(self):
+        return ops.ReLU.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    def sqrt(self):
+        return self ** 0.5
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def matmul(self, other):
+        return self @ other
+
+    def sum(self, dim=None, keepdim=False):
+        return ops.Sum.apply(self, axis=_axes(dim), keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return ops.Mean.apply(self, axis=_axes(dim), keepdims=keepdim)
+
+    def var(self, dim=None, keepdim=False, unbiased=True):
+        centred = self - self.mean(dim, keepdim=True)
+        n = self.data.size // centred.mean(dim, keepdim=keepdim).data.size
+        return (centred * centred).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
+
+    def max(self, dim=None, keepdim=False):
+        return ops.Max.apply(self, axis=_axes(dim), keepdims=keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim))
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return ops.Reshape.apply(self, shape=tuple(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shape = self.data.shape
+        end = end_dim % len(shape) if shape else 0
+        new = shape[:start_dim] + (-1,) + shape[end + 1:] if shape else (1,)
+        return self.reshape(new)
+
+    def transpose(self, dim0=None, dim1=None):
+        axes = list(range(self.data.ndim))[::-1]
+        if dim0 is not None:
+            axes = list(range(self.data.ndim))
+            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return ops.Permute.apply(self, axes=tuple(axes))
+
+    def t(self):
+        return self.transpose()
+
+    def permute(self, *dims):
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return ops.Permute.apply(self, axes=tuple(dims))
+
+    def unsqueeze(self, dim):
+        shape = list(self.data.shape)
+        shape.insert(dim if dim >= 0 else len(shape) + dim + 1, 1)
+        return self.reshape(tuple(shape))
+
+    def squeeze(self, dim=None):
+        shape = self.data.shape
+        if dim is None:
+            new = tuple(s for s in shape if s != 1)
+        else:
+            new = tuple(s for i, s in enumerate(shape) if not (i == dim % len(shape) and s == 1))
+        return self.reshape(new)
+
+
+def _topological_order(root: Tensor) -> list:
+    """Tensors reachable from ``root`` through grad_fn, each after all of its inputs.
+
+    An explicit stack instead of recursion, so a 10,000-op chain needs no deep Python stack.
+    A tensor is appended only when every input has been appended (post-order DFS).
+    """
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        if node.grad_fn is not None:
+            for parent, needs in zip(node.grad_fn.inputs, node.grad_fn.needs_input_grad):
+                if needs and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _operand(other, like: Tensor):
+    """A Python number stays a number (NumPy keeps the tensor's dtype); anything else becomes a Tensor."""
+    if isinstance(other, Tensor):
+        return other
+    if isinstance(other, (int, float)) and not isinstance(other, bool):
+        return other
+    return Tensor(as_array(other, dtype=like.data.dtype if isinstance(other, (list, tuple)) else None))
+
+
+def _axes(dim):
+    if isinstance(dim, list):
+        return tuple(dim)
+    return dim
+
+
+from . import ops  # noqa: E402  (ops import Tensor lazily through autograd.Function.apply)
