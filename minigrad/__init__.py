@@ -1,12 +1,14 @@
 """minigrad: an educational deep-learning framework in NumPy, shaped like PyTorch."""
 import numpy as _np
 
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
+                       set_grad_enabled)
 from .functional import (allclose, arange, cat, exp, log, matmul, max, mean, ones, ones_like, rand,
-                         randn, relu, sigmoid, stack, sum, tanh, tensor, zeros, zeros_like)
+                         randn, relu, sigmoid, sqrt, stack, sum, tanh, tensor, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradcheck_report, rel_error
 from . import nn, optim
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import Tensor
 
 float32 = _np.float32

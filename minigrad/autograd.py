@@ -22,6 +22,11 @@ saved. ``Tensor.backward`` walks these nodes in reverse topological order.
 from __future__ import annotations
 
 import contextlib
+import linecache
+import os
+import sys
+
+import numpy as np
 
 _grad_enabled = True
 
@@ -56,6 +61,70 @@ def enable_grad():
         set_grad_enabled(previous)
 
 
+# ----------------------------------------------------------------- anomaly mode
+_anomaly_enabled = False
+
+
+@contextlib.contextmanager
+def detect_anomaly():
+    """Debug mode, as ``torch.autograd.detect_anomaly``: inside ``with minigrad.detect_anomaly():``
+    the first op whose forward output or backward gradient holds NaN or Inf raises a
+    RuntimeError naming the op and the line of your code that called it.
+
+    Off, it costs one boolean test per op; on, every op also scans its output (slow: debug only).
+    """
+    global _anomaly_enabled
+    previous = _anomaly_enabled
+    _anomaly_enabled = True
+    try:
+        yield
+    finally:
+        _anomaly_enabled = previous
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller() -> str:
+    """The innermost line outside minigrad on the stack: the user's line that made the op."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown line"
+    source = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f'File "{frame.f_code.co_filename}", line {frame.f_lineno}: {source}'
+
+
+def _nonfinite(array):
+    """Return "nan" or "inf" if a floating array holds one, else None."""
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return None
+    return "nan" if np.isnan(array).any() else "inf"
+
+
+def _check_forward(ctx, inputs, output):
+    ctx.called_at = _caller()
+    found = _nonfinite(output)
+    if found:
+        dirty = [i for i, a in enumerate(inputs) if _nonfinite(a)]
+        cause = (f"its input {dirty[0]} already held nan or inf, so it came from outside the "
+                 "graph: check the data" if dirty else
+                 "its inputs were finite, so this op made them (log of 0 or of a negative "
+                 "number? division by 0? exp of a large number?)")
+        raise RuntimeError(f"Function '{type(ctx).__name__}' returned {found} values in its "
+                           f"forward output: {cause}. It was called at {ctx.called_at}")
+
+
+def _check_backward(ctx, grads):
+    for i, grad in enumerate(grads):
+        found = _nonfinite(grad)
+        if found:
+            called_at = getattr(ctx, "called_at", "a line run before detect_anomaly() was on")
+            raise RuntimeError(f"Function '{ctx.name()}' returned {found} values in its {i}th "
+                               f"output. Its forward was called at {called_at}")
+
+
 _FREED = "freed"
 
 
@@ -79,15 +148,15 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor
-
         ctx = cls()
         raw = [a.data if isinstance(a, Tensor) else a for a in args]
         out = Tensor._wrap(cls.forward(ctx, *raw, **kwargs))
+        if _anomaly_enabled:
+            _check_forward(ctx, raw, out.data)
         if _grad_enabled:
-            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-            if any(needs):
-                ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            if True in needs:
+                ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
                 ctx.needs_input_grad = needs
                 out.requires_grad = True
                 out.grad_fn = ctx
@@ -121,4 +190,11 @@ class Function:
         grads = type(self).backward(self, grad)
         if not isinstance(grads, tuple):
             grads = (grads,)
+        if _anomaly_enabled:
+            _check_backward(self, grads)
         return grads
+
+
+# tensor.py imports this module, so Tensor can only be imported once Function exists; apply
+# looks it up at call time (an import inside apply would cost a lookup on every op)
+from .tensor import Tensor  # noqa: E402

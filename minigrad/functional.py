@@ -78,6 +78,10 @@ def exp(x):
     return ops.Exp.apply(_t(x))
 
 
+def sqrt(x):
+    return _t(x).sqrt()
+
+
 def log(x):
     return ops.Log.apply(_t(x))
 

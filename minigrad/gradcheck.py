@@ -1,15 +1,15 @@
 """Is my backward right? Compare it with central differences.
 
-For a function f and a fixed random vector v of f's output shape, let L(x) = sum(v * f(x)).
+For a function f and a fixed random vector v of f's output shape, let (GC.1) L(x) = sum(v * f(x)).
 The backward pass gives dL/dx = v^T J (one backward, seeded with v); the numerical answer is
 
-    dL/dx_i ~= (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)          (central difference)
+    dL/dx_i ~= (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)          (GC.2) central difference
 
-whose error is O(eps^2) plus rounding of order (machine epsilon * |L|) / eps. In float64
+whose error (GC.3) is O(eps^2) plus rounding of order (machine epsilon * |L|) / eps. In float64
 (epsilon ~ 1e-16) with eps = 1e-6 both are ~1e-10, far below the tolerance; in float32
 (epsilon ~ 1e-7) the rounding term is ~0.1, so the check cannot pass: use float64.
 
-An element passes when |analytical - numerical| <= atol + rtol * |numerical| (PyTorch's test).
+(GC.4) An element passes when |analytical - numerical| <= atol + rtol * |numerical| (PyTorch's test).
 """
 import warnings
 
@@ -52,16 +52,14 @@ def _projection(func, inputs, seed=0):
 
 def _numerical_grad(loss, x: Tensor, eps: float) -> np.ndarray:
     grad = np.zeros(x.shape, dtype=np.float64)
-    flat = x.data.reshape(-1)          # a view: writing to it perturbs x in place
-    out = grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + eps
+    for i in np.ndindex(x.shape):      # x.data[i] = ... perturbs x in place, whatever its memory layout
+        original = x.data[i]
+        x.data[i] = original + eps
         plus = loss()
-        flat[i] = original - eps
+        x.data[i] = original - eps
         minus = loss()
-        flat[i] = original
-        out[i] = (plus - minus) / (2 * eps)
+        x.data[i] = original
+        grad[i] = (plus - minus) / (2 * eps)
     return grad
 
 
@@ -133,9 +131,10 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     """
     inputs, names, _ = _checked(inputs, names)
     for i, a, n in _compare(func, inputs, eps):
-        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        # a NaN compares False with everything, so count it as an infinite excess
+        excess = np.nan_to_num(np.abs(a - n) - (atol + rtol * np.abs(n)), nan=np.inf)
         if a.size and excess.max() > 0:
-            worst = np.unravel_index(int(np.argmax(excess)), a.shape) if a.ndim else ()
+            worst = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), a.shape))
             message = (
                 f"Gradient mismatch for {names[i]} (shape {tuple(a.shape)}) at index {worst}:\n"
                 f"    numerical:      {n[worst]: .10g}\n"

@@ -6,15 +6,28 @@ import math
 
 import numpy as np
 
+from .tensor import Tensor
+
 
 class Optimizer:
     def __init__(self, params, defaults):
+        if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors, but got {type(params).__name__}: pass model.parameters()")
         self.params = list(params)
         if not self.params:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(
+                "optimizer got an empty parameter list: pass model.parameters(). If you did, "
+                "the model has no parameters (are its layers attributes, set after "
+                "super().__init__()?) or the generator was used up (call model.parameters() again)")
+        for p in self.params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}: pass model.parameters()")
         lr = defaults.get("lr")
         if lr is None or lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise ValueError(f"Invalid learning rate: {lr} (it must be >= 0: each step moves "
+                             "the parameters by -lr * grad; typical values are 0.1 to 1e-4)")
         self.defaults = defaults
         self.state = {}
 

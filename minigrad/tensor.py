@@ -39,6 +39,8 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         self.data = as_array(data, dtype)
+        if self.data.dtype.kind not in "biufc":
+            raise _not_numeric(self.data.dtype)
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -96,7 +98,7 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(
+            raise RuntimeError(
                 f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
         return self.data.item()
 
@@ -108,7 +110,9 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self.data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients (this one is "
+                f"{self.data.dtype}): make it float first, e.g. x.float() or dtype=minigrad.float32")
         self.requires_grad = requires_grad
         return self
 
@@ -130,15 +134,17 @@ class Tensor:
         return Tensor(self.data.astype(np.int64))
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed")
+        """PyTorch's print: ``tensor([[ 0.1235, -1.0000]], grad_fn=<LinearBackward>)``."""
         extras = []
+        if self.data.size == 0 and self.data.ndim != 1:
+            extras.append(f"size={self.data.shape}")
         if self.data.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype=minigrad.{self.data.dtype.name}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _with_suffixes("tensor(" + _format_array(self.data, indent=len("tensor(")), extras)
 
     def __hash__(self):
         return id(self)
@@ -165,10 +171,16 @@ class Tensor:
         """
         if not self.requires_grad:
             raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn")
+                "element 0 of tensors does not require grad and does not have a grad_fn: no "
+                "input of the computation requires grad. Create the inputs to differentiate with "
+                "requires_grad=True (module parameters already are), and do not compute the loss "
+                "under no_grad() or from .detach()")
         if grad is None:
             if self.data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs: this tensor has "
+                    f"shape {tuple(self.data.shape)}; reduce it to a scalar first (loss.mean() or "
+                    ".sum()), or pass backward() a gradient of the same shape")
             grad = np.ones_like(self.data)
         else:
             grad = as_array(grad, dtype=self.data.dtype)
@@ -184,13 +196,21 @@ class Tensor:
             if g is None:
                 continue
             fn = node.grad_fn
-            if fn is None:                      # a leaf: accumulate (gradients add up until zero_grad)
-                node.grad = g if node.grad is None else node.grad + g
+            if fn is None:                      # (AD.3) a leaf: grad += g, adding up until zero_grad
+                # a copy on first arrival: g may be a read-only broadcast view or the very array
+                # another input received (Add hands the same g to both sides)
+                node.grad = g.copy() if node.grad is None else node.grad + g
                 continue
-            for parent, needs, pg in zip(fn.inputs, fn.needs_input_grad, fn.run_backward(g)):
+            input_grads = fn.run_backward(g)
+            if len(input_grads) != len(fn.inputs):
+                raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
+                                   f"(expected {len(fn.inputs)}, got {len(input_grads)})")
+            for i, (parent, needs, pg) in enumerate(zip(fn.inputs, fn.needs_input_grad, input_grads)):
                 if not needs or pg is None:
                     continue
+                pg = _checked_grad(fn, i, pg, parent)
                 key = id(parent)
+                # (AD.2) a tensor used several times receives the sum of the gradients of its uses
                 grads[key] = pg if key not in grads else grads[key] + pg
             if not retain_graph:
                 fn.release()
@@ -236,8 +256,8 @@ class Tensor:
         return ops.MatMul.apply(_operand(other, self), self)
 
     def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data
+        # index tensors (x[idx], logp[arange(n), y]) index by their arrays
+        index = tuple(map(_raw, index)) if isinstance(index, tuple) else _raw(index)
         return ops.Index.apply(self, index=index)
 
     # comparisons give plain boolean tensors (no gradient), as in PyTorch
@@ -365,15 +385,122 @@ def _topological_order(root: Tensor) -> list:
     return order
 
 
+# ----------------------------------------------------------------- printing
+# PyTorch's print options: 4 decimals, lines of at most 80 characters, and a tensor of more
+# than 1000 elements summarised by its first and last 3 entries along every axis.
+_PRECISION, _LINEWIDTH, _THRESHOLD, _EDGEITEMS = 4, 80, 1000, 3
+
+
+def _format_array(data: np.ndarray, indent: int) -> str:
+    if data.size == 0:
+        return "[]"
+    summarize = data.size > _THRESHOLD
+    spell, width = _number_format(_summarized(data) if summarize else data)
+    return _layout(data, spell, width, indent, summarize)
+
+
+def _summarized(data):
+    """The entries a summarised print shows: the first and last _EDGEITEMS along every axis."""
+    if data.shape[0] > 2 * _EDGEITEMS:
+        data = np.concatenate([data[:_EDGEITEMS], data[-_EDGEITEMS:]])
+    return np.stack([_summarized(row) for row in data]) if data.ndim > 1 else data
+
+
+def _number_format(shown):
+    """(spell, width): how PyTorch writes each number, right-aligned to the widest one.
+
+    Floats are all written alike: ``1.`` when every value is whole, ``1.2346e+05`` when the
+    nonzero magnitudes span more than 1000x (or pass 1e8, or fall below 1e-4), else ``0.1235``.
+    """
+    if shown.dtype.kind != "f":
+        width = max(len(str(v)) for v in shown.flat)
+        return (lambda v: str(v).rjust(width)), width
+    values = shown[np.isfinite(shown) & (shown != 0)].astype(np.float64)
+    magnitudes = np.abs(values)
+    if values.size and (magnitudes.max() / magnitudes.min() > 1000 or magnitudes.max() > 1e8
+                        or magnitudes.min() < 1e-4):
+        text = "{:.%de}" % _PRECISION
+    elif np.all(values == np.ceil(values)):
+        text = "{:.0f}."
+    else:
+        text = "{:.%df}" % _PRECISION
+    width = max((len(text.format(v)) for v in values), default=1)
+
+    def spell(v):
+        s = text.format(float(v))
+        return (s.rstrip(".") if not np.isfinite(v) else s).rjust(width)
+
+    return spell, width
+
+
+def _layout(data, spell, width, indent, summarize):
+    """Nested brackets; rows line up under the first (one blank line per extra dimension)."""
+    if data.ndim == 0:
+        return spell(data.item())
+    n = data.shape[0]
+    rows = range(n)
+    if summarize and n > 2 * _EDGEITEMS:
+        rows = [*range(_EDGEITEMS), None, *range(n - _EDGEITEMS, n)]
+    if data.ndim == 1:
+        items = [" ..." if i is None else spell(data[i]) for i in rows]
+        per_line = max(1, (_LINEWIDTH - indent) // (width + 2))
+        lines = [", ".join(items[k:k + per_line]) for k in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    parts = ["..." if i is None else _layout(data[i], spell, width, indent + 1, summarize) for i in rows]
+    return "[" + ("," + "\n" * (data.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _with_suffixes(text, suffixes):
+    """Append ``, dtype=...`` and the like; one that would pass 80 characters starts a new line."""
+    indent = len("tensor(")
+    last = len(text) - text.rfind("\n") + 1          # PyTorch's count for the last line
+    for suffix in suffixes:
+        if last + len(suffix) + 2 > _LINEWIDTH:
+            text += ",\n" + " " * indent + suffix
+            last = indent + len(suffix)
+        else:
+            text += ", " + suffix
+            last += len(suffix) + 2
+    return text + ")"
+
+
+def _checked_grad(fn, i, grad, parent: Tensor) -> np.ndarray:
+    """PyTorch's check on what a backward returns: dL/dx has x's shape and x's dtype.
+
+    A wrong shape (typically a forgotten ``unbroadcast``) is an error here, where the op
+    can be named, rather than a silent broadcast further down the graph.
+    """
+    grad = np.asarray(grad)
+    if grad.shape != parent.data.shape:
+        raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(grad.shape)} but expected shape compatible with {list(parent.data.shape)}")
+    return grad.astype(parent.data.dtype, copy=False)
+
+
+def _not_numeric(dtype) -> TypeError:
+    hint = ("These are strings: convert them to numbers first, e.g. np.asarray(data, "
+            "dtype=np.float32)" if dtype.kind in "US" else
+            "An object array usually means rows of different lengths, or a None or a string "
+            "among the numbers: np.asarray(data, dtype=np.float32) shows which")
+    return TypeError(f"can't convert np.ndarray of type numpy.{dtype.type.__name__}. The only "
+                     f"supported types are numbers and bool. {hint}")
+
+
 def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
 
 def _operand(other, like: Tensor):
-    """A Python number stays a number (NumPy keeps the tensor's dtype); anything else becomes a Tensor."""
+    """A Python number stays a number (NumPy keeps the tensor's dtype); anything else becomes a Tensor.
+
+    ``numpy.float64`` subclasses ``float`` but, unlike a Python float, promotes float32 arrays
+    to float64; ``float()`` makes it a plain number, so ``x * np.sqrt(2.0)`` stays float32 as in PyTorch.
+    """
     if isinstance(other, Tensor):
         return other
-    if isinstance(other, (int, float)) and not isinstance(other, bool):
+    if isinstance(other, float):
+        return float(other)
+    if isinstance(other, int) and not isinstance(other, bool):
         return other
     return Tensor(as_array(other, dtype=like.data.dtype if isinstance(other, (list, tuple)) else None))
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import DEFAULT_DTYPE, Tensor
 from . import init
 from .module import Module, Parameter
 
@@ -36,7 +36,30 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        if not isinstance(x, (Tensor, np.ndarray)):
+            raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(x).__name__}: make one with minigrad.tensor(...)")
+        if x.shape[-1:] != (self.in_features,):
+            raise self._shape_error(x.shape)
         return ops.Linear.apply(x, self.weight, self.bias)
+
+    def _shape_error(self, shape):
+        """PyTorch's message, with this layer's name and the likely fix."""
+        n_in, n_out = self.in_features, self.out_features
+        if len(shape) > 2 and math.prod(shape[1:]) == n_in:
+            fix = "flatten each sample first: x.flatten(1), or nn.Flatten() before this layer"
+        elif not shape:
+            fix = f"the input must have shape (N, {n_in})"
+        else:
+            fix = (f"in_features must equal the size of the input's last dimension: "
+                   f"make this layer Linear({shape[-1]}, {n_out}), or change the layer before it")
+            if len(shape) == 2 and shape[0] == n_in:
+                fix += f"; if axis 0 holds the features, transpose the input (x.T): (N, {n_in})"
+        mat1 = f"{math.prod(shape[:-1])}x{shape[-1]}" if shape else "0-d"
+        return RuntimeError(
+            f"{type(self).__name__}(in_features={n_in}, out_features={n_out}) expected input with "
+            f"last dimension {n_in}, got input of shape {tuple(shape)} (mat1 and mat2 shapes "
+            f"cannot be multiplied ({mat1} and {n_in}x{n_out})): {fix}")
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

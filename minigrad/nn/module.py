@@ -3,6 +3,7 @@ train/eval flag, and converts to and from a ``state_dict``. The mathematics live
 ops; a module's ``forward`` only calls them.
 """
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -97,7 +98,11 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except Exception as error:          # a try costs nothing until something is raised
+            _note_module(error, self)
+            raise
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, prefix=""):
@@ -194,15 +199,18 @@ class Module:
         Shapes must match exactly. With ``strict`` (the default) a missing or unexpected
         key is an error too; every problem is reported at once, in PyTorch's words.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}. To "
+                            "load a file, use model.load_state_dict(minigrad.load(path))")
         entries = self._state_entries()
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
         errors = []
         if strict:
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         for key, target in entries.items():
             if key not in state_dict:
                 continue
@@ -212,7 +220,13 @@ class Module:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {_size(value.shape)} from "
                     f"checkpoint, the shape in current model is {_size(target.data.shape)}.")
+            elif value.dtype.kind not in "biuf":
+                errors.append(f"dtype mismatch for {key}: copying a param of dtype {value.dtype} "
+                              f"from checkpoint, the model needs numbers ({target.data.dtype}).")
         if errors:
+            errors.append("Build the model with the same layers, names and sizes as the one "
+                          "whose state_dict was saved" + ("; strict=False loads only the keys "
+                          "both have" if missing or unexpected else ""))
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         for key, target in entries.items():
@@ -246,14 +260,38 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = []
-        for name, child in self._modules.items():
-            child_repr = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {child_repr}")
-        main = f"{type(self).__name__}({self.extra_repr()}"
-        if lines:
-            main += "\n  " + "\n  ".join(lines) + "\n"
+        # PyTorch's layout: a one-line extra_repr alone stays inline, e.g. Linear(in_features=...);
+        # otherwise the extra_repr lines and then the children, one per line, indented by two
+        extra = self.extra_repr().split("\n") if self.extra_repr() else []
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        main = f"{type(self).__name__}("
+        if len(extra) == 1 and not children:
+            main += extra[0]
+        elif extra or children:
+            main += "\n  " + "\n  ".join(extra + children) + "\n"
         return main + ")"
+
+
+def _note_module(error, module):
+    """Add a note naming the sub-module that raised: "in module 'fc2' of Net: Linear(...)".
+
+    The innermost module the error passes through marks it; each enclosing module rewrites
+    the note with the path from itself, so the outermost call names the whole path
+    (``encoder.2``). The error keeps its type and message.
+    """
+    inner = getattr(error, "_minigrad_module", None)
+    if inner is None:
+        error._minigrad_module = module
+        return
+    path = next((name for name, m in module.named_modules() if m is inner and name), None)
+    if path is None:
+        return
+    old = getattr(error, "_minigrad_note", None)
+    if old in getattr(error, "__notes__", ()):
+        error.__notes__.remove(old)
+    error._minigrad_note = (f"in module '{path}' of {type(module).__name__}: "
+                            f"{type(inner).__name__}({inner.extra_repr()})")
+    error.add_note(error._minigrad_note)
 
 
 def _size(shape):

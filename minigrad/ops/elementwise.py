@@ -1,5 +1,5 @@
 """Elementwise ops. For z = f(x, y) with upstream gradient g = dL/dz, the chain rule
-gives dL/dx = g * dz/dx elementwise; when x was broadcast to z's shape, its gradient
+gives (AD.1) dL/dx = g * dz/dx elementwise; when x was broadcast to z's shape, its gradient
 is summed back over the broadcast axes by :func:`unbroadcast`.
 """
 import numpy as np
@@ -163,7 +163,7 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        # z = max(x, 0):  dz/dx = 1 where x > 0, else 0 (PyTorch takes 0 at x = 0)
+        # (R.1) z = max(x, 0):  dz/dx = 1 where x > 0, else 0 (PyTorch takes 0 at x = 0)
         (z,) = ctx.saved_tensors
         return grad * (z > 0)
 

@@ -31,11 +31,13 @@ class MatMul(Function):
         # promote 1-D operands to matrices, as matmul itself does, then undo it
         x2 = x[None, :] if x.ndim == 1 else x
         w2 = w[:, None] if w.ndim == 1 else w
+        # restore the axes matmul dropped: w's trailing one first, so that for vector @ vector
+        # (a 0-d output) g becomes (1,) and then (1, 1)
         g = grad
-        if x.ndim == 1:
-            g = np.expand_dims(g, -2)
         if w.ndim == 1:
             g = np.expand_dims(g, -1)
+        if x.ndim == 1:
+            g = np.expand_dims(g, -2)
         dx = dw = None
         if ctx.needs_input_grad[0]:
             dx = unbroadcast(np.matmul(g, np.swapaxes(w2, -1, -2)), x2.shape)   # G @ W^T
@@ -47,7 +49,7 @@ class MatMul(Function):
 
 
 class Linear(Function):
-    """y = x @ W^T + b, fused (PyTorch stores W as (out_features, in_features)).
+    """(L.0) y = x @ W^T + b, fused (PyTorch stores W as (out_features, in_features)).
 
     x: (N, *, in), W: (out, in), b: (out,) or None  ->  y: (N, *, out)
     """
@@ -57,6 +59,11 @@ class Linear(Function):
         if x.shape[-1] != weight.shape[1]:
             raise _matmul_shape_error(x.shape[:-1] and (int(np.prod(x.shape[:-1])), x.shape[-1])
                                       or x.shape, weight.shape[::-1])
+        if x.dtype.kind != "f":
+            raise RuntimeError(
+                f"mat1 and mat2 must have the same dtype, but got {x.dtype} and {weight.dtype}: "
+                "a linear layer needs floating-point input; convert it with x.float() "
+                "(a NumPy array with x.astype(np.float32))")
         ctx.save_for_backward(x, weight)
         y = x @ weight.T
         if bias is not None:

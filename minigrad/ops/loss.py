@@ -1,4 +1,6 @@
 """Losses, fused so that forward and backward are each one numerically stable step."""
+import warnings
+
 import numpy as np
 
 from ..autograd import Function
@@ -17,6 +19,47 @@ def _log_softmax(x, axis):
 def _check_reduction(reduction):
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_cross_entropy(logits, target):
+    """One cheap test for the usual case; the diagnosis runs only when it fails."""
+    if (logits.ndim != 2 or logits.dtype.kind != "f" or target.dtype.kind not in "iu"
+            or target.shape != logits.shape[:1]):
+        raise _cross_entropy_error(logits, target)
+    classes = logits.shape[1]
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        bad = target[(target < 0) | (target >= classes)][0]
+        raise IndexError(
+            f"Target {bad} is out of bounds. The logits have {classes} classes, so targets must "
+            f"be in [0, {classes - 1}]: give the last layer out_features equal to the number "
+            "of classes")
+
+
+def _cross_entropy_error(logits, target):
+    if logits.ndim != 2:
+        fix = ("did you swap them? The call is cross_entropy(logits, target)"
+               if logits.ndim == 1 and target.ndim == 2 else
+               "for one sample use logits.unsqueeze(0) and a target of shape (1,)"
+               if logits.ndim == 1 else "flatten the extra axes into N first")
+        return RuntimeError(f"cross_entropy expects logits of shape (N, C), got shape "
+                            f"{tuple(logits.shape)}: {fix}")
+    if logits.dtype.kind != "f":
+        return NotImplementedError(f"\"log_softmax\" not implemented for {logits.dtype}: "
+                                   "cross_entropy needs floating-point logits; convert them with .float()")
+    if target.dtype.kind not in "iu" and target.ndim == 2:
+        return RuntimeError(
+            f"cross_entropy expects class indices of shape (N,) as target, got a {target.dtype} "
+            f"array of shape {tuple(target.shape)}: if its rows are one-hot, use target.argmax(1)")
+    if target.dtype.kind not in "iu":
+        return RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {target.dtype}: the target of "
+            "cross_entropy holds class indices; convert it with target.long() (a NumPy array "
+            "with target.astype(np.int64))")
+    if target.ndim == 1:
+        return ValueError(f"Expected input batch_size ({logits.shape[0]}) to match target "
+                          f"batch_size ({target.shape[0]}).")
+    return ValueError(f"cross_entropy expects a target of shape (N,) = ({logits.shape[0]},), "
+                      f"got shape {tuple(target.shape)}")
 
 
 class LogSoftmax(Function):
@@ -43,6 +86,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, logits, target, reduction="mean"):
         _check_reduction(reduction)
+        _check_cross_entropy(logits, target)
         n = logits.shape[0]
         logp = _log_softmax(logits, axis=1)
         losses = -logp[np.arange(n), target]
@@ -72,6 +116,14 @@ class MSELoss(Function):
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
         _check_reduction(reduction)
+        if x.dtype.kind != "f":
+            raise NotImplementedError(f"\"mse_loss\" not implemented for {x.dtype}: the input (the "
+                                      "model's output) must be floating point; convert it with .float()")
+        if isinstance(y, np.ndarray) and y.shape != x.shape:
+            # broadcasting (N, 1) against (N,) gives an (N, N) loss: almost always a bug
+            warnings.warn(f"Using a target size {y.shape} that is different to the input size "
+                          f"{x.shape}. This will likely lead to incorrect results due to "
+                          "broadcasting. Please ensure they have the same size.", stacklevel=4)
         diff = x - y
         ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
         ctx.save_for_backward(diff)

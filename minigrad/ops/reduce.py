@@ -62,5 +62,5 @@ class Max(Function):
     def backward(ctx, grad):
         # z = max_i x_i:  dz/dx_i = 1 for the maximum, 0 elsewhere; ties share it equally
         (is_max,) = ctx.saved_tensors
-        share = is_max / is_max.sum(axis=ctx.axes, keepdims=True)
+        share = (is_max / is_max.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
         return _expand(grad, ctx.axes, ctx.keepdims) * share

@@ -1,0 +1,238 @@
+"""backward(): order, accumulation, reuse, errors; Function.apply and the graph it records."""
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Function
+
+
+def leaf(values):
+    return mg.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+# ------------------------------------------------------------------- order and reuse
+def test_a_10000_op_chain_needs_no_recursion():
+    x = leaf(1.0)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)          # far below the chain's depth: recursion would fail
+    try:
+        y.backward()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert x.grad == pytest.approx(1.0001 ** 10_000, rel=1e-9)
+
+
+def test_reused_node_gets_the_sum_of_its_gradients_before_its_backward():
+    a = leaf([1.0, -2.0, 3.0])
+    b = a + a
+    c = b * b               # c = 4 a^2, dc/da = 8 a
+    c.sum().backward()
+    np.testing.assert_array_equal(a.grad, 8 * a.data)
+
+
+def test_diamond_graph():
+    x = leaf([0.5, 1.5])
+    y = x * 3
+    z = y.exp() + y * y     # y feeds three ops
+    z.sum().backward()
+    # dz/dx = 3 (e^y + 2 y)
+    np.testing.assert_allclose(x.grad, 3 * (np.exp(y.data) + 2 * y.data), rtol=1e-12)
+
+
+def test_same_tensor_as_both_inputs():
+    x = leaf([2.0, -3.0])
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [4.0, -6.0])
+    x.grad = None
+    (x / x).sum().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 0.0], atol=1e-15)
+
+
+def test_gradients_accumulate_into_leaves_until_cleared():
+    x = leaf([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3 + 2, 3 + 4])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def test_leaf_gradients_are_writable_and_independent():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()        # Add hands the same upstream array to both inputs
+    a.grad[0] = 100.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    c = leaf(np.ones((2, 3)))
+    c.sum().backward()              # Sum's backward is a read-only broadcast view
+    c.grad *= 0.5
+    np.testing.assert_array_equal(c.grad, 0.5)
+
+
+def test_backward_with_an_explicit_gradient():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    y = x * x
+    v = np.array([[1.0, 0.5], [-1.0, 2.0]])
+    y.backward(v)
+    np.testing.assert_array_equal(x.grad, 2 * x.data * v)
+    x2 = leaf([1.0, 2.0])
+    (x2 * 2).backward(mg.tensor(np.array([1.0, 3.0])))
+    np.testing.assert_array_equal(x2.grad, [2.0, 6.0])
+
+
+def test_backward_on_a_leaf():
+    x = leaf(3.0)
+    x.backward()
+    assert x.grad == 1.0
+
+
+def test_only_leaves_that_require_grad_receive_gradients():
+    x, c = leaf([1.0, 2.0]), mg.tensor(np.array([3.0, 4.0]))
+    h = x * c
+    (h * h).sum().backward()
+    assert c.grad is None and h.grad is None        # a constant and an intermediate
+    np.testing.assert_array_equal(x.grad, 2 * x.data * c.data ** 2)
+
+
+def test_detach_and_no_grad_cut_the_graph():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    (y.detach() * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, y.data)
+    with mg.no_grad():
+        z = x * 5
+    assert not z.requires_grad
+
+
+def test_gradient_dtype_follows_the_leaf():
+    x = mg.tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)      # float32
+    (x.max(1).sum() + x.double().sum()).backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [[1, 2], [2, 1]])
+
+
+# ------------------------------------------------------------------- PyTorch's errors (a hint may follow)
+def test_non_scalar_backward_needs_a_gradient():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match="^grad can be implicitly created only for scalar outputs"):
+        y.backward()
+
+
+def test_backward_of_a_tensor_that_does_not_require_grad():
+    with pytest.raises(RuntimeError, match="^element 0 of tensors does not require grad and does not "
+                                           "have a grad_fn"):
+        mg.tensor([1.0, 2.0]).sum().backward()
+
+
+def test_gradient_of_the_wrong_shape():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a shape of \(3,\) "
+                                           r"and output\[0\] has a shape of \(2,\)"):
+        y.backward(np.ones(3))
+
+
+def test_second_backward_through_freed_graph():
+    x = leaf([1.0, 2.0])
+    loss = (x * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, 2 * 2 * x.data)
+
+
+def test_error_messages_match_torch():
+    torch = pytest.importorskip("torch")
+    cases = [
+        (lambda lib: (lib.tensor([1.0, 2.0], requires_grad=True) * 2).backward()),
+        (lambda lib: lib.tensor([1.0, 2.0]).sum().backward()),
+        (lambda lib: lib.tensor([1.0, 2.0]).item()),
+    ]
+    for case in cases:
+        with pytest.raises(RuntimeError) as ours:
+            case(mg)
+        with pytest.raises(RuntimeError) as theirs:
+            case(torch)
+        assert str(ours.value).startswith(str(theirs.value))      # ours may add a hint
+
+
+# ------------------------------------------------------------------- Function and its checks
+class Scale(Function):
+    """Test-only op: z = factor * x, with a non-tensor argument."""
+
+    @staticmethod
+    def forward(ctx, x, factor):
+        ctx.factor = factor
+        return x * factor
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.factor, None
+
+
+def test_function_apply_records_the_graph():
+    x = leaf([1.0, 2.0])
+    y = Scale.apply(x, 3.0)
+    assert repr(y.grad_fn) == "<ScaleBackward>"
+    assert y.grad_fn.inputs == (x, None) and y.grad_fn.needs_input_grad == (True, False)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    assert Scale.apply(mg.tensor(np.ones(2)), 2.0).grad_fn is None
+
+
+def test_needs_input_grad_lets_an_op_skip_work():
+    seen = []
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(ctx.needs_input_grad)
+            return grad, None
+
+    Spy.apply(leaf([1.0]), mg.tensor(np.array([2.0]))).sum().backward()
+    assert seen == [(True, False)]
+
+
+def test_a_backward_returning_too_few_gradients_is_an_error():
+    class TooFew(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(RuntimeError, match=r"function TooFewBackward returned an incorrect number of "
+                                           r"gradients \(expected 2, got 1\)"):
+        TooFew.apply(leaf([1.0]), leaf([2.0])).sum().backward()
+
+
+def test_a_backward_returning_a_wrong_shape_is_an_error():
+    class Forgets(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x + y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad           # dL/dy should be summed down to y's shape
+
+    with pytest.raises(RuntimeError, match=r"Function ForgetsBackward returned an invalid gradient at index 1 "
+                                           r"- got \[2, 3\] but expected shape compatible with \[3\]"):
+        Forgets.apply(leaf(np.ones((2, 3))), leaf(np.ones(3))).sum().backward()

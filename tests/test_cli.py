@@ -1,0 +1,73 @@
+"""``python -m minigrad gradcheck``: a row per op and layer, and an exit code that CI can trust."""
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import Function
+from minigrad.__main__ import CASES, main, run_gradchecks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class DoubleWithWrongBackward(Function):
+    """Test-only op: z = 2x whose backward claims dz/dx = 3."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return 3 * grad
+
+
+def _x(*shape):
+    return mg.tensor(np.random.standard_normal(shape), requires_grad=True)
+
+
+BROKEN_CASES = [
+    ("tanh", lambda: (lambda a: a.tanh(), (_x(3, 4),))),
+    ("double (wrong backward)", lambda: (DoubleWithWrongBackward.apply, (_x(3, 4),))),
+    ("sigmoid", lambda: (lambda a: a.sigmoid(), (_x(3, 4),))),
+]
+
+
+def test_gradcheck_command_exits_0_and_lists_every_case():
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-m", "minigrad", "gradcheck"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = result.stdout.splitlines()[2:]
+    assert len(rows) == len(CASES)
+    for (name, _), row in zip(CASES, rows):
+        assert row.startswith(name) and row.endswith("ok"), row
+        assert float(row[len(name):].split()[0]) < 1e-5          # the max relative error column
+
+
+def test_run_gradchecks_reports_a_failing_row():
+    out = io.StringIO()
+    assert run_gradchecks(BROKEN_CASES, out=out) is False
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["op", "/", "layer", "max", "rel", "err", "verdict"]
+    verdicts = {line[:36].strip(): line.split()[-1] for line in lines[2:]}
+    assert verdicts == {"tanh": "ok", "double (wrong backward)": "FAIL", "sigmoid": "ok"}
+
+
+def test_run_gradchecks_passes_on_good_cases():
+    assert run_gradchecks([BROKEN_CASES[0], BROKEN_CASES[2]], out=io.StringIO()) is True
+
+
+def test_exit_code_is_nonzero_when_a_row_fails(monkeypatch, capsys):
+    import minigrad.__main__ as cli
+
+    # out= at call time: the default sys.stdout was bound at import, before capsys replaced it
+    monkeypatch.setattr(cli, "run_gradchecks", lambda: run_gradchecks(BROKEN_CASES, out=sys.stdout))
+    assert main(["gradcheck"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+    monkeypatch.setattr(cli, "run_gradchecks", lambda: run_gradchecks(BROKEN_CASES[:1], out=sys.stdout))
+    assert main(["gradcheck"]) == 0
