@@ -177,8 +177,10 @@ class Function:
         return f"<{self.name()}>"
 
     def release(self):
-        """Drop what forward saved; a second backward through this node then raises."""
-        self.saved_tensors = _FREED
+        """Drop what forward saved; a second backward through this node then raises.
+        A node that saved nothing keeps working, as in PyTorch (``y = x.sum()`` twice)."""
+        if self.saved_tensors:
+            self.saved_tensors = _FREED
 
     def run_backward(self, grad):
         if self.saved_tensors is _FREED:

@@ -351,6 +351,7 @@ def plot_figure1(histories: dict, path=None):
     matplotlib is imported here, so the rest of minigrad needs only NumPy.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
     ax = axes[0]
@@ -361,22 +362,25 @@ def plot_figure1(histories: dict, path=None):
     # network sit near chance (10%) and would flatten the rest of the plot
     late = np.concatenate([h["test_acc"][len(h["test_acc"]) // 10:] for h in histories.values()])
     ax.set_ylim(max(0.0, min(late.min(), 0.9) - 0.02), 1.0)
-    ax.set_xlabel("training steps")
     ax.set_ylabel("test accuracy")
     ax.set_title("(a) test accuracy")
     ax.legend(loc="lower right")
-    ax.grid(alpha=0.3)
     for ax, key, letter in ((axes[1], "plain", "b"), (axes[2], "bn", "c")):
         h = histories[key]
         for column, p in enumerate(PERCENTILES):
-            ax.plot(h["steps"], h["sigmoid_input"][:, column], color="C0",
-                    lw=1.8 if p == 50 else 1.0, label=f"{p}th percentile")
-        ax.set_xlabel("training steps")
-        ax.set_title(f"({letter}) input of a last-layer sigmoid, {LABELS[key]}")
-        ax.grid(alpha=0.3)
-    axes[1].set_ylabel("sigmoid input")
+            ax.plot(h["steps"], h["sigmoid_input"][:, column], color="C0" if key == "plain" else "C1",
+                    lw=2.0 if p == 50 else 1.0, label=f"{p}th percentile")
+        ax.set_title(f"({letter}) {LABELS[key]}: input of a last-layer sigmoid")
     axes[1].sharey(axes[2])
-    axes[1].legend(loc="best")
+    low, high = axes[1].get_ylim()
+    axes[1].set_ylim(low, high + 0.25 * (high - low))     # room for the legends above the lines
+    axes[1].set_ylabel("sigmoid input (15th, 50th, 85th percentiles)")
+    for ax in axes:
+        ax.set_xlabel("training steps")
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.grid(alpha=0.3)
+    for ax in axes[1:]:
+        ax.legend(loc="upper center", ncol=3, fontsize="small")
     if path is not None:
         from pathlib import Path
         Path(path).parent.mkdir(parents=True, exist_ok=True)

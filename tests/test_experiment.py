@@ -109,7 +109,7 @@ def test_the_demo_command_writes_a_png(tmp_path, capsys):
     from minigrad.__main__ import main
 
     out = tmp_path / "tmp" / "figure1.png"
-    assert main(["demo", "--steps", "200", "--out", str(out)]) == 0
+    assert main(["demo", "--steps", "200", "--eval-every", "50", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     assert "step 200/200" in printed and "test acc, final (200)" in printed

@@ -79,8 +79,17 @@ class _BatchNorm(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
+    _RANKS = ()          # the input ranks this layer accepts, set by each subclass
+
     def _check_input_dim(self, input):
-        raise NotImplementedError
+        """PyTorch's message for a wrong rank, then which layer fits the input that came."""
+        if input.ndim not in self._RANKS:
+            expected = " or ".join(f"{r}D" for r in self._RANKS)
+            fits = _LAYER_FOR_RANK.get(input.ndim)
+            hint = (f"; for input of shape {tuple(input.shape)} use {fits}" if fits else
+                    "; BatchNorm1d takes (N, C) or (N, C, L), BatchNorm2d (N, C, H, W), "
+                    "BatchNorm3d (N, C, D, H, W)")
+            raise ValueError(f"expected {expected} input (got {input.ndim}D input){hint}")
 
     def _check_num_features(self, input):
         """PyTorch's message for a wrong C, and what it means for this layer."""
@@ -120,22 +129,19 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """Batch normalization of (N, C) or (N, C, L) input; statistics over N (and L)."""
 
-    def _check_input_dim(self, input):
-        if input.dim() != 2 and input.dim() != 3:
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    _RANKS = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalization of (N, C, H, W) input; statistics over N, H, W."""
 
-    def _check_input_dim(self, input):
-        if input.dim() != 4:
-            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+    _RANKS = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
     """Batch normalization of (N, C, D, H, W) input; statistics over N, D, H, W."""
 
-    def _check_input_dim(self, input):
-        if input.dim() != 5:
-            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+    _RANKS = (5,)
+
+
+_LAYER_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}

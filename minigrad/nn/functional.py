@@ -86,7 +86,9 @@ def _verify_batch_size(shape):
     """Training needs two or more values per channel: with one, x - mean is 0 and var is 0."""
     if shape[0] * int(np.prod(shape[2:])) == 1:
         raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {tuple(shape)}")
+            f"Expected more than 1 value per channel when training, got input size {tuple(shape)}: "
+            "a batch of one has zero variance; train with batches of 2 or more, or call "
+            "model.eval() to use the running statistics for a single sample")
 
 
 # PyTorch's names for integer dtypes, used in its "not implemented" message

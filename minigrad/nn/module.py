@@ -105,11 +105,19 @@ class Module:
             raise
 
     # ------------------------------------------------------------ traversal
-    def named_modules(self, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """This module and every sub-module. A module registered twice is listed once, under
+        its first name, unless ``remove_duplicate=False`` (what ``state_dict`` uses), as in PyTorch."""
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                               remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -177,7 +185,7 @@ class Module:
         """Every parameter and buffer by PyTorch's dotted name (``fc1.weight``,
         ``bn1.running_mean``), as a copy of its NumPy array."""
         out = OrderedDict() if destination is None else destination
-        for mod_prefix, module in self.named_modules(prefix.rstrip(".")):
+        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for table in (module._parameters, module._buffers):
                 for name, value in table.items():
                     if value is not None:
@@ -186,7 +194,7 @@ class Module:
 
     def _state_entries(self):
         entries = {}
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for table in (module._parameters, module._buffers):
                 for name, value in table.items():
                     if value is not None:
