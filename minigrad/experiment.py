@@ -63,7 +63,7 @@ INIT_STD = 0.05
 # Plain SGD, the same rate for both networks. Measured on this machine (seed 0, INIT_STD
 # 0.05, 5000 steps; test accuracy without BN / with BN):
 #   lr 0.1:  ... / ...     lr 0.5: ... / ...     lr 1.0: ... / ...     lr 2.0: ... / ...
-LR = 0.5
+LR = 0.25
 
 PROBE_UNIT = 0               # which sigmoid of the last hidden layer Figure 1 (b, c) follows
 PROBE_SIZE = 1000            # test images the sigmoid input is measured on

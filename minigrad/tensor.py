@@ -202,7 +202,9 @@ class Tensor:
                 node.grad = g.copy() if node.grad is None else node.grad + g
                 continue
             input_grads = fn.run_backward(g)
-            if len(input_grads) != len(fn.inputs):
+            # more gradients than inputs is fine: an op such as Linear returns one for its
+            # optional bias even when it was called without one; fewer is a bug in the op
+            if len(input_grads) < len(fn.inputs):
                 raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
                                    f"(expected {len(fn.inputs)}, got {len(input_grads)})")
             for i, (parent, needs, pg) in enumerate(zip(fn.inputs, fn.needs_input_grad, input_grads)):
