@@ -223,6 +223,18 @@ def test_a_backward_returning_too_few_gradients_is_an_error():
         TooFew.apply(leaf([1.0]), leaf([2.0])).sum().backward()
 
 
+def test_ops_called_without_their_optional_trailing_arguments_backpropagate():
+    from minigrad import ops
+    from minigrad.ops.batchnorm import BatchNorm
+
+    x, w = leaf(np.ones((4, 3))), leaf(np.ones((2, 3)))
+    ops.Linear.apply(x, w).sum().backward()          # no bias: backward still returns three
+    np.testing.assert_array_equal(w.grad, np.full((2, 3), 4.0))
+    x.grad = None
+    BatchNorm.apply(x).sum().backward()              # no weight, no bias
+    assert x.grad.shape == (4, 3)
+
+
 def test_a_backward_returning_a_wrong_shape_is_an_error():
     class Forgets(Function):
         @staticmethod
