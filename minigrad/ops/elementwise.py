@@ -179,9 +179,12 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        # ds/dx = s (1 - s)
+        # ds/dx = s (1 - s), times g: built in one new array instead of three
         (z,) = ctx.saved_tensors
-        return grad * z * (1 - z)
+        dx = 1 - z
+        dx *= z
+        dx *= grad
+        return dx
 
 
 class Tanh(Function):

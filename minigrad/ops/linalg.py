@@ -77,5 +77,9 @@ class Linear(Function):
         g2 = grad.reshape(-1, grad.shape[-1])
         dx = grad @ weight if ctx.needs_input_grad[0] else None
         dw = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
-        db = g2.sum(axis=0) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
+        db = None
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            # (L.3) written as the product 1^T G: for a tall, narrow G (4096 samples, 2 outputs)
+            # BLAS sums its rows about ten times faster than g2.sum(axis=0) does
+            db = np.ones(len(g2), g2.dtype) @ g2
         return dx, dw, db
