@@ -2,6 +2,10 @@
 #   make demo   trains the MNIST MLP with and without BatchNorm and writes the figure
 #   make test   runs the test suite
 PYTHON ?= python3
+# The course's matrices are small: one BLAS thread is faster than two (0.55 against 0.82 ms
+# per MNIST step on a 2-core machine) and steadier when the machine is busy.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
