@@ -35,9 +35,22 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-def set_grad_enabled(mode: bool) -> None:
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+class set_grad_enabled:
+    """Turn recording on or off, as in PyTorch: at once when called
+    (``set_grad_enabled(False)``), or for a block (``with set_grad_enabled(is_train):``),
+    after which the previous mode is restored."""
+
+    def __init__(self, mode: bool):
+        global _grad_enabled
+        self.previous = _grad_enabled
+        _grad_enabled = bool(mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self.previous
 
 
 @contextlib.contextmanager

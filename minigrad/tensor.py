@@ -6,6 +6,8 @@ context that produced the tensor (``None`` for leaves).
 """
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from . import autograd
@@ -31,6 +33,10 @@ def as_array(data, dtype=None) -> np.ndarray:
     if arr.dtype.kind == "i":
         return arr.astype(np.int64)
     return arr
+
+
+# what x.max(dim) returns, as torch.return_types.max: unpacks as (values, indices)
+MaxResult = namedtuple("max", ("values", "indices"))
 
 
 class Tensor:
@@ -262,6 +268,34 @@ class Tensor:
         index = tuple(map(_raw, index)) if isinstance(index, tuple) else _raw(index)
         return ops.Index.apply(self, index=index)
 
+    # in place, on .data, as PyTorch's ``with no_grad(): w -= lr * w.grad``. Without these,
+    # Python would run ``w = w - lr * w.grad``: w would become a new tensor, and a parameter
+    # updated in a loop (``for p in model.parameters(): p -= ...``) would never change
+    def __iadd__(self, other):
+        return self._in_place(np.add, ops.Add, other)
+
+    def __isub__(self, other):
+        return self._in_place(np.subtract, ops.Sub, other)
+
+    def __imul__(self, other):
+        return self._in_place(np.multiply, ops.Mul, other)
+
+    def __itruediv__(self, other):
+        return self._in_place(np.divide, ops.Div, other)
+
+    def _in_place(self, ufunc, op, other):
+        if self.grad_fn is not None:
+            # inside a graph, which may have saved these very values for backward: a new
+            # tensor instead (``h += b`` is ``h = h + b``), so the gradients stay right
+            return op.apply(self, _operand(other, self))
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation: "
+                "update parameters inside `with minigrad.no_grad():`, or write w = w + z for a "
+                "new tensor that is part of the graph")
+        ufunc(self.data, _raw(other), out=self.data)
+        return self
+
     # comparisons give plain boolean tensors (no gradient), as in PyTorch
     def __eq__(self, other):
         return Tensor._wrap(self.data == _raw(other))
@@ -318,7 +352,14 @@ class Tensor:
         return (centred * centred).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
 
     def max(self, dim=None, keepdim=False):
-        return ops.Max.apply(self, axis=_axes(dim), keepdims=keepdim)
+        """The largest element; along one ``dim``, as in PyTorch, the pair (values, indices),
+        so ``_, pred = logits.max(1)`` and ``x.max(1, keepdim=True).values`` work; over a
+        tuple of dims, the values alone (PyTorch's ``amax``). The gradient goes to the
+        maximum, split evenly between ties (the ``amax`` rule)."""
+        values = ops.Max.apply(self, axis=_axes(dim), keepdims=keepdim)
+        if not isinstance(dim, int):
+            return values
+        return MaxResult(values, self.argmax(dim, keepdim))
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim))

@@ -260,6 +260,21 @@ def test_retain_graph_allows_a_second_backward():
     np.testing.assert_allclose(x.grad, 4 * x.data, rtol=1e-6)
 
 
+def test_in_place_update_of_a_parameter_outside_no_grad():
+    w = minigrad.randn(3, requires_grad=True)
+    with raises(RuntimeError, "a leaf Variable that requires grad is being used in an in-place "
+                "operation", "with minigrad.no_grad():"):
+        w -= 0.1
+
+
+def test_reduction_over_a_dim_the_tensor_does_not_have():
+    # checked, not wrapped round: sum(2) of a matrix must not quietly sum dim 0
+    with raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)"):
+        minigrad.randn(2, 3).sum(2)
+    with raises(IndexError, "but got -3"):
+        minigrad.randn(2, 3).mean(dim=(0, -3))
+
+
 # ---- load_state_dict -----------------------------------------------------------------------
 
 def test_load_state_dict_missing_key():
@@ -427,6 +442,10 @@ SAME_AS_PYTORCH = {
     "backward twice": (lambda lib: [loss := (lib.randn(3, requires_grad=True).exp()).sum(),
                                     loss.backward(), loss.backward()],
                        "Trying to backward through the graph a second time"),
+    "in-place on a parameter": (lambda lib: lib.randn(3, requires_grad=True).__isub__(0.1),
+                                "a leaf Variable that requires grad is being used in an in-place operation"),
+    "dim out of range": (lambda lib: lib.randn(2, 3).sum(2),
+                         "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
     "missing key": (_without_bias, 'Missing key(s) in state_dict: "bias".'),
     "state_dict is a path": (lambda lib: lib.nn.Linear(2, 1).load_state_dict("model.pt"),
                              "Expected state_dict to be dict-like, got <class 'str'>."),

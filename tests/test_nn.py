@@ -172,6 +172,16 @@ def test_sequential_container():
     assert [n for n, _ in named.named_parameters()] == ["hidden.weight", "hidden.bias"]
 
 
+def test_sequential_slice_is_a_sequential_with_the_same_layers_and_names():
+    model = make_nested(mg)
+    head = model[:2]                              # the features of the first layers, as in PyTorch
+    assert isinstance(head, nn.Sequential) and list(head) == list(model)[:2]
+    x = mg.randn(3, 4)
+    np.testing.assert_array_equal(head(x).data, model[1](model[0](x)).data)
+    assert [name for name, _ in model[1:].named_children()] == ["1", "2", "3", "4"]
+    assert list(model[2:].state_dict()) == ["2.0.weight"]     # the keys of the full model
+
+
 # ------------------------------------------------------------------- state_dict
 def test_state_dict_keys_and_copies():
     model = make_with_buffers_and_extra_repr(mg)

@@ -193,7 +193,10 @@ REDUCE_DIMS = [None, 0, 1, -1, (0, 2), (0, 1, 2)]
 @pytest.mark.parametrize("name, reference", [("sum", np.sum), ("mean", np.mean), ("max", np.max)])
 def test_reduction(name, reference, dim, keepdim):
     x = arr(3, 4, 2)
-    out = check(lambda t: getattr(t, name)(dim, keepdim=keepdim), x)
+    if name == "max" and isinstance(dim, int):      # along one dim, as in PyTorch: (values, indices)
+        out = check(lambda t: t.max(dim, keepdim=keepdim).values, x)
+    else:
+        out = check(lambda t: getattr(t, name)(dim, keepdim=keepdim), x)
     np.testing.assert_allclose(out.data, reference(x, axis=dim, keepdims=keepdim), rtol=1e-12)
 
 
@@ -202,7 +205,17 @@ def test_reductions_accept_a_list_of_dims_and_module_functions():
     np.testing.assert_allclose(check(lambda t: t.sum([0, 2]), x).data, x.sum(axis=(0, 2)), rtol=1e-12)
     np.testing.assert_allclose(check(lambda t: mg.mean(t, 1), x).data, x.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(check(lambda t: mg.sum(t), x).data, x.sum(), rtol=1e-12)
-    np.testing.assert_allclose(check(lambda t: mg.max(t, -1), x).data, x.max(axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(check(lambda t: mg.max(t, -1).values, x).data, x.max(axis=-1), rtol=1e-12)
+
+
+def test_max_along_a_dim_gives_values_and_indices_as_in_pytorch():
+    x = leaf(np.array([[1.0, 3.0, 2.0], [4.0, 0.0, 2.0]]))
+    _, pred = x.max(1)                            # the accuracy idiom of the PyTorch tutorials
+    np.testing.assert_array_equal(pred.data, [1, 0])
+    top = mg.max(x, 1, keepdim=True)
+    np.testing.assert_array_equal(top.values.data, [[3.0], [4.0]])
+    np.testing.assert_array_equal(top.indices.data, [[1], [0]])
+    assert x.max().shape == () and x.max((0, 1)).shape == ()     # no dim, or several: values alone
 
 
 def test_max_gradient_is_shared_between_ties():
@@ -211,7 +224,7 @@ def test_max_gradient_is_shared_between_ties():
     x.max().backward()
     np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [0, 0, 0]])
     x.grad = None
-    x.max(1).sum().backward()
+    x.max(1).values.sum().backward()
     np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [0.5, 0, 0.5]])
 
 
@@ -352,7 +365,7 @@ def test_losses_reject_unknown_reduction():
 # ------------------------------------------------------------------- dtypes and coverage
 @pytest.mark.parametrize("name, op", [(n, op) for n, op, _, _ in UNARY] + [
     ("add", lambda x: x + x), ("div", lambda x: x / (x.abs() + 1)), ("matmul", lambda x: x @ x.T),
-    ("sum", lambda x: x.sum(0)), ("mean", lambda x: x.mean()), ("max", lambda x: x.max(1)),
+    ("sum", lambda x: x.sum(0)), ("mean", lambda x: x.mean()), ("max", lambda x: x.max(1).values),
     ("index", lambda x: x[[0, 0]]), ("cat", lambda x: mg.cat([x, x])), ("stack", lambda x: mg.stack([x, x])),
     ("log_softmax", lambda x: F.log_softmax(x, 1)), ("cross_entropy", lambda x: F.cross_entropy(x, [0, 1, 2])),
     ("mse", lambda x: F.mse_loss(x, x * 2)), ("linear", lambda x: F.linear(x, x, x[0])),

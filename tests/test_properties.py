@@ -128,7 +128,13 @@ def test_max(data, shape):
     x = data.draw(distinct(shape))
     axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
     keepdim = data.draw(st.booleans())
-    check(lambda t: t.max(axis, keepdim=keepdim), (leaf(x),), np.max(x, axis=axis, keepdims=keepdim))
+    if axis is None:
+        check(lambda t: t.max(keepdim=keepdim), (leaf(x),), np.max(x, keepdims=keepdim))
+        return
+    # along a dim, as in PyTorch: (values, indices)
+    check(lambda t: t.max(axis, keepdim=keepdim).values, (leaf(x),), np.max(x, axis=axis, keepdims=keepdim))
+    np.testing.assert_array_equal(leaf(x).max(axis, keepdim=keepdim).indices.data,
+                                  np.argmax(x, axis=axis, keepdims=keepdim))
 
 
 # ---- moving elements -------------------------------------------------------------------------------

@@ -185,6 +185,51 @@ def test_no_grad():
         assert (x * 2).requires_grad
 
 
+def test_set_grad_enabled_is_a_function_and_a_context_manager():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    for training in (False, True):               # the usual train/eval loop body
+        with mg.set_grad_enabled(training):
+            assert (x * 2).requires_grad is training
+        assert mg.is_grad_enabled()               # the previous mode is back
+    mg.set_grad_enabled(False)                    # called: at once, until turned back on
+    try:
+        assert not (x * 2).requires_grad
+    finally:
+        mg.set_grad_enabled(True)
+
+
+def test_in_place_operators_update_the_same_tensor():
+    """`with no_grad(): w -= lr * w.grad` changes w itself, as in PyTorch, so a parameter
+    updated through a loop variable changes in the model; without __isub__ Python would
+    bind the loop variable to a new tensor and the model would never learn."""
+    model = nn.Linear(2, 1)
+    before = model.weight.data.copy()
+    model(mg.ones(3, 2)).sum().backward()
+    with mg.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    np.testing.assert_allclose(model.weight.data, before - 0.1 * 3, rtol=1e-6)
+    assert model.weight.requires_grad and model.weight.is_leaf
+    x = mg.tensor([1.0, 2.0])
+    same = x
+    x += mg.tensor([1.0, 1.0]); x *= 3; x /= 2; x -= 1
+    assert x is same
+    np.testing.assert_allclose(x.data, [2.0, 3.5])
+
+
+def test_in_place_operator_inside_a_graph_makes_a_new_tensor():
+    """h's values may be saved for backward (here by h * h), so ``h += 1`` is ``h = h + 1``."""
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3
+    square = h * h
+    saved = h
+    h += 1
+    assert h is not saved and h.grad_fn is not None
+    np.testing.assert_array_equal(saved.data, [3.0, 6.0])
+    (square.sum() + h.sum()).backward()
+    np.testing.assert_allclose(w.grad, 2 * 9 * w.data + 3)
+
+
 # ------------------------------------------------------------------- printing
 @pytest.mark.parametrize("make, expected", [
     (lambda: mg.tensor([1.0, 2.0]), "tensor([1., 2.])"),

@@ -11,7 +11,13 @@ def _normalize_axis(axis, ndim):
         return tuple(range(ndim))
     if isinstance(axis, int):
         axis = (axis,)
-    return tuple(a % ndim if ndim else a for a in axis)
+    low, high = -max(ndim, 1), max(ndim, 1) - 1     # a 0-d tensor accepts dim 0 and -1
+    for a in axis:
+        # checked, not wrapped: a % ndim would quietly turn dim=2 of a matrix into dim=0
+        if not low <= a <= high:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
+                             f"but got {a})")
+    return tuple(a % ndim for a in axis) if ndim else ()
 
 
 def _expand(grad, axes, keepdims):
