@@ -70,6 +70,8 @@ CASES = [
     ("sum (axis, keepdim)", lambda: (lambda a: a.sum(1, keepdim=True), (_x(3, 4, 2),))),
     ("mean (axes)", lambda: (lambda a: a.mean((0, 2)), (_x(3, 4, 2),))),
     ("max (axis)", lambda: (lambda a: a.max(1).values, (_x(3, 4),))),
+    ("min (axis)", lambda: (lambda a: a.min(0).values, (_x(3, 4),))),
+    ("clone", lambda: (lambda a: a.clone() * a, (_x(3, 4),))),
     ("reshape", lambda: (lambda a: a.reshape(4, 3), (_x(3, 4),))),
     ("permute", lambda: (lambda a: a.permute(2, 0, 1), (_x(2, 3, 4),))),
     ("indexing", lambda: (lambda a: a[[0, 2, 0], 1:], (_x(3, 4),))),

@@ -33,6 +33,40 @@ def rand(*size, dtype=None, requires_grad=False) -> Tensor:
     return Tensor(data, requires_grad=requires_grad)
 
 
+def randint(low, high, size=None, dtype=None, requires_grad=False) -> Tensor:
+    """Integers drawn uniformly from [low, high) (int64): ``randint(low, high, size)`` or
+    ``randint(high, size)``, as in PyTorch."""
+    if size is None:
+        low, high, size = 0, low, high
+    data = default_generator().integers(low, high, size=_shape((size,)))
+    return Tensor(data.astype(np.int64 if dtype is None else dtype), requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False) -> Tensor:
+    a = as_array(t)
+    return randn(a.shape, dtype=a.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False) -> Tensor:
+    a = as_array(t)
+    return rand(a.shape, dtype=a.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(np.full(_shape((size,)), fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` and keeping its dtype, as ``torch.from_numpy``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return Tensor(array)
+
+
 def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
     return Tensor(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
 
@@ -72,6 +106,14 @@ def sigmoid(x):
 
 def tanh(x):
     return ops.Tanh.apply(_t(x))
+
+
+def min(x, dim=None, keepdim=False):
+    return _t(x).min(dim, keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    return _t(x).argmax(dim, keepdim)
 
 
 def exp(x):

@@ -351,6 +351,9 @@ class Tensor:
         n = self.data.size // centred.mean(dim, keepdim=keepdim).data.size
         return (centred * centred).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
 
+    def std(self, dim=None, keepdim=False, unbiased=True):
+        return self.var(dim, keepdim, unbiased).sqrt()
+
     def max(self, dim=None, keepdim=False):
         """The largest element; along one ``dim``, as in PyTorch, the pair (values, indices),
         so ``_, pred = logits.max(1)`` and ``x.max(1, keepdim=True).values`` work; over a
@@ -361,8 +364,22 @@ class Tensor:
             return values
         return MaxResult(values, self.argmax(dim, keepdim))
 
+    def min(self, dim=None, keepdim=False):
+        """The smallest element, as ``max``: min(x) = -max(-x), and so is its gradient."""
+        largest = (-self).max(dim, keepdim)
+        if not isinstance(dim, int):
+            return -largest
+        return MaxResult(-largest.values, self.argmin(dim, keepdim))
+
     def argmax(self, dim=None, keepdim=False):
         return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim))
+
+    def argmin(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.argmin(self.data, axis=dim, keepdims=keepdim))
+
+    def clone(self):
+        """A copy of the data that stays in the graph (the gradient flows back unchanged)."""
+        return ops.Clone.apply(self)
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape

@@ -88,6 +88,8 @@ UNARY = [
     ("log", lambda x: x.log(), np.log, "positive"),
     ("sqrt", lambda x: x.sqrt(), np.sqrt, "positive"),
     ("abs", lambda x: x.abs(), np.abs, "away"),
+    ("clone", lambda x: x.clone() * x, np.square, "normal"),
+    ("min", lambda x: x.min(-1, keepdim=True).values * x, lambda x: x.min(-1, keepdims=True) * x, "normal"),
     ("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0), "away"),
     ("sigmoid", lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), "normal"),
     ("tanh", lambda x: x.tanh(), np.tanh, "normal"),
@@ -384,7 +386,7 @@ def test_every_op_is_exercised_by_these_gradchecks():
     graphs = [
         (x + y - y * y / y) ** 2, -x.exp().log().abs().relu().sigmoid().tanh(),
         x @ y, F.linear(x, x, y[:3]), x.sum(0) + x.mean(1).max(), x.reshape(4, 3).permute(1, 0)[0],
-        mg.cat([x, x]), mg.stack([y, y]), x.double(), F.log_softmax(x, 1), F.cross_entropy(x, [0, 1, 2]),
+        mg.cat([x, x]), mg.stack([y, y]), x.double(), x.clone(), F.log_softmax(x, 1), F.cross_entropy(x, [0, 1, 2]),
         F.mse_loss(x, x),
     ]
     seen, stack = set(), [g.grad_fn for g in graphs]

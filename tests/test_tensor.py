@@ -335,3 +335,33 @@ def test_tensors_hash_by_identity():
     a, b = mg.tensor([1.0]), mg.tensor([1.0])
     assert len({a, b}) == 2
     assert mg.allclose(a, b)
+
+
+def test_std_min_argmin_clone_match_numpy_and_keep_the_graph():
+    x = mg.tensor(np.array([[3.0, -1.0, 2.0], [0.5, 4.0, -2.0]]), requires_grad=True)
+    np.testing.assert_allclose(x.std(1).data, x.data.std(axis=1, ddof=1))
+    np.testing.assert_allclose(x.std(unbiased=False).data, x.data.std())
+    values, indices = x.min(1)
+    np.testing.assert_array_equal(values.data, [-1.0, -2.0])
+    np.testing.assert_array_equal(indices.data, [1, 2])
+    assert x.min().item() == -2.0 and x.argmin().item() == 5
+    copy = x.clone()
+    assert copy.data is not x.data and copy.grad_fn is not None
+    (values.sum() + copy.sum()).backward()
+    np.testing.assert_array_equal(x.grad, [[1.0, 2.0, 1.0], [1.0, 1.0, 2.0]])
+
+
+def test_more_factories_follow_pytorch():
+    mg.manual_seed(0)
+    r = mg.randint(0, 10, (100,))
+    assert r.dtype == np.int64 and r.shape == (100,) and 0 <= r.data.min() and r.data.max() < 10
+    assert mg.randint(5, (2, 3)).shape == (2, 3)
+    assert mg.full((2, 3), 7.0).dtype == np.float32 and mg.full((2, 3), 7.0).data.sum() == 42
+    np.testing.assert_array_equal(mg.eye(3).data, np.eye(3))
+    a = np.arange(4.0)
+    t = mg.from_numpy(a)
+    a[0] = 9
+    assert t.dtype == np.float64 and t.data[0] == 9          # shares memory, keeps float64
+    assert mg.randn_like(t).shape == (4,) and mg.randn_like(t).dtype == np.float64
+    with pytest.raises(TypeError, match="expected np.ndarray"):
+        mg.from_numpy([1.0, 2.0])

@@ -3,4 +3,4 @@ from .elementwise import Abs, Add, Cast, Div, Exp, Log, Mul, Neg, Pow, ReLU, Sig
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy, LogSoftmax, MSELoss
 from .reduce import Max, Mean, Sum
-from .shape import Cat, Index, Permute, Reshape, Stack
+from .shape import Cat, Clone, Index, Permute, Reshape, Stack

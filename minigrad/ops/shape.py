@@ -4,6 +4,17 @@ import numpy as np
 from ..autograd import Function
 
 
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        # z = x (a copy): dz/dx = 1
+        return grad
+
+
 class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
