@@ -225,28 +225,28 @@ class Tensor:
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
-        return ops.Add.apply(self, _operand(other, self))
+        return ops.Add.apply(*_promoted(self, _operand(other, self)))
 
     def __radd__(self, other):
-        return ops.Add.apply(_operand(other, self), self)
+        return ops.Add.apply(*_promoted(_operand(other, self), self))
 
     def __sub__(self, other):
-        return ops.Sub.apply(self, _operand(other, self))
+        return ops.Sub.apply(*_promoted(self, _operand(other, self)))
 
     def __rsub__(self, other):
-        return ops.Sub.apply(_operand(other, self), self)
+        return ops.Sub.apply(*_promoted(_operand(other, self), self))
 
     def __mul__(self, other):
-        return ops.Mul.apply(self, _operand(other, self))
+        return ops.Mul.apply(*_promoted(self, _operand(other, self)))
 
     def __rmul__(self, other):
-        return ops.Mul.apply(_operand(other, self), self)
+        return ops.Mul.apply(*_promoted(_operand(other, self), self))
 
     def __truediv__(self, other):
-        return ops.Div.apply(self, _operand(other, self))
+        return ops.Div.apply(*_promoted(self, _operand(other, self), division=True))
 
     def __rtruediv__(self, other):
-        return ops.Div.apply(_operand(other, self), self)
+        return ops.Div.apply(*_promoted(_operand(other, self), self, division=True))
 
     def __pow__(self, other):
         return ops.Pow.apply(self, _operand(other, self))
@@ -563,6 +563,14 @@ def _operand(other, like: Tensor):
     if isinstance(other, int) and not isinstance(other, bool):
         return other
     return Tensor(as_array(other, dtype=like.data.dtype if isinstance(other, (list, tuple)) else None))
+
+
+def _promoted(a, b, division=False):
+    """PyTorch's type promotion where it differs from NumPy's: an integer (or bool) tensor that
+    meets a Python float, or is divided, gives float32 (the default dtype), not float64."""
+    if division or isinstance(a, float) or isinstance(b, float):
+        a, b = (x.float() if isinstance(x, Tensor) and x.data.dtype.kind in "biu" else x for x in (a, b))
+    return a, b
 
 
 def _axes(dim):

@@ -365,3 +365,13 @@ def test_more_factories_follow_pytorch():
     assert mg.randn_like(t).shape == (4,) and mg.randn_like(t).dtype == np.float64
     with pytest.raises(TypeError, match="expected np.ndarray"):
         mg.from_numpy([1.0, 2.0])
+
+
+def test_integer_tensors_meeting_floats_give_float32_as_in_pytorch():
+    counts = mg.arange(5)
+    assert (counts * 0.5).dtype == np.float32 and (0.5 * counts).dtype == np.float32
+    assert (counts / 2).dtype == np.float32 and (1 / (counts + 1)).dtype == np.float32
+    assert (counts + 1).dtype == np.int64                    # integer with integer stays integer
+    np.testing.assert_allclose((counts / 4).data, np.arange(5) / 4)
+    x64 = mg.tensor(np.ones(3), requires_grad=True)
+    assert (x64 * 0.5).dtype == np.float64                   # float64 is never narrowed
