@@ -56,22 +56,14 @@ class set_grad_enabled:
 @contextlib.contextmanager
 def no_grad():
     """Context manager (and decorator) under which no graph is recorded, as in PyTorch."""
-    previous = _grad_enabled
-    set_grad_enabled(False)
-    try:
+    with set_grad_enabled(False):
         yield
-    finally:
-        set_grad_enabled(previous)
 
 
 @contextlib.contextmanager
 def enable_grad():
-    previous = _grad_enabled
-    set_grad_enabled(True)
-    try:
+    with set_grad_enabled(True):
         yield
-    finally:
-        set_grad_enabled(previous)
 
 
 # ----------------------------------------------------------------- anomaly mode

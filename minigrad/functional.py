@@ -5,13 +5,7 @@ import numpy as np
 
 from . import ops
 from .random import default_generator
-from .tensor import DEFAULT_DTYPE, Tensor, as_array
-
-
-def _shape(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+from .tensor import DEFAULT_DTYPE, Tensor, _sizes, as_array
 
 
 def _dtype(dtype):
@@ -24,12 +18,12 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
 
 
 def randn(*size, dtype=None, requires_grad=False) -> Tensor:
-    data = default_generator().standard_normal(_shape(size), dtype=np.float64).astype(_dtype(dtype))
+    data = default_generator().standard_normal(_sizes(size), dtype=np.float64).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False) -> Tensor:
-    data = default_generator().random(_shape(size)).astype(_dtype(dtype))
+    data = default_generator().random(_sizes(size)).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -38,7 +32,7 @@ def randint(low, high, size=None, dtype=None, requires_grad=False) -> Tensor:
     ``randint(high, size)``, as in PyTorch."""
     if size is None:
         low, high, size = 0, low, high
-    data = default_generator().integers(low, high, size=_shape((size,)))
+    data = default_generator().integers(low, high, size=_sizes((size,)))
     return Tensor(data.astype(np.int64 if dtype is None else dtype), requires_grad=requires_grad)
 
 
@@ -53,7 +47,7 @@ def rand_like(t, dtype=None, requires_grad=False) -> Tensor:
 
 
 def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.full(_shape((size,)), fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor(np.full(_sizes((size,)), fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
@@ -68,11 +62,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor(np.zeros(_sizes(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor(np.ones(_sizes(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:

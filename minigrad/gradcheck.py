@@ -102,7 +102,7 @@ def _checked(inputs, names):
                 f"{names[i]} requires gradient and is not a double precision floating point "
                 f"({inputs[i].dtype}). This check will likely fail: use float64 inputs "
                 "(x.double(), or dtype=minigrad.float64).", UserWarning, stacklevel=3)
-    return inputs, names, checked
+    return inputs, names
 
 
 def _compare(func, inputs, eps):
@@ -129,7 +129,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     Returns True when every checked gradient agrees. The error message names the input, the
     index of the worst element, both values and their relative error.
     """
-    inputs, names, _ = _checked(inputs, names)
+    inputs, names = _checked(inputs, names)
     for i, a, n in _compare(func, inputs, eps):
         # a NaN compares False with everything, so count it as an infinite excess
         excess = np.nan_to_num(np.abs(a - n) - (atol + rtol * np.abs(n)), nan=np.inf)
@@ -165,7 +165,7 @@ class GradcheckReport(list):
 
 def gradcheck_report(func, inputs, eps=1e-6, names=None) -> GradcheckReport:
     """Per-input errors of the analytical gradient against central differences (no verdict)."""
-    inputs, names, _ = _checked(inputs, names)
+    inputs, names = _checked(inputs, names)
     report = GradcheckReport()
     for i, a, n in _compare(func, inputs, eps):
         abs_err = float(np.max(np.abs(a - n))) if a.size else 0.0

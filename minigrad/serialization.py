@@ -71,9 +71,9 @@ def load(path) -> "OrderedDict[str, np.ndarray]":
                         f"{path}: not a minigrad checkpoint: it holds {key!r}, and a minigrad "
                         "checkpoint holds only .npy arrays (a file written by torch.save cannot "
                         "be read; save it again with minigrad.save)")
+                name = key[:-len(".npy")]
                 with archive.open(member) as f:
-                    array = _read_array(path, key[:-4], f)
-                out[key[:-4]] = array
+                    out[name] = _read_array(path, name, f)
     except (zipfile.BadZipFile, EOFError) as e:
         raise ValueError(
             f"{path}: not a minigrad checkpoint (an .npz file written by minigrad.save): {e}. "

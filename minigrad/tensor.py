@@ -127,8 +127,7 @@ class Tensor:
         return self
 
     def astype(self, dtype) -> "Tensor":
-        from .ops.elementwise import Cast
-        return Cast.apply(self, dtype=np.dtype(dtype))
+        return ops.Cast.apply(self, dtype=np.dtype(dtype))
 
     def double(self):
         return self.astype(np.float64)
@@ -157,8 +156,7 @@ class Tensor:
 
     def __bool__(self):
         if self.data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.data)
 
     def __float__(self):
@@ -347,8 +345,9 @@ class Tensor:
         return ops.Mean.apply(self, axis=_axes(dim), keepdims=keepdim)
 
     def var(self, dim=None, keepdim=False, unbiased=True):
-        centred = self - self.mean(dim, keepdim=True)
-        n = self.data.size // centred.mean(dim, keepdim=keepdim).data.size
+        mean = self.mean(dim, keepdim=True)
+        n = self.data.size // mean.data.size             # values averaged into each mean
+        centred = self - mean
         return (centred * centred).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
 
     def std(self, dim=None, keepdim=False, unbiased=True):
@@ -382,8 +381,7 @@ class Tensor:
         return ops.Clone.apply(self)
 
     def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return ops.Reshape.apply(self, shape=tuple(shape))
+        return ops.Reshape.apply(self, shape=_sizes(shape))
 
     view = reshape
 
@@ -394,9 +392,10 @@ class Tensor:
         return self.reshape(new)
 
     def transpose(self, dim0=None, dim1=None):
-        axes = list(range(self.data.ndim))[::-1]
-        if dim0 is not None:
-            axes = list(range(self.data.ndim))
+        axes = list(range(self.data.ndim))
+        if dim0 is None:
+            axes.reverse()
+        else:
             axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return ops.Permute.apply(self, axes=tuple(axes))
 
@@ -404,8 +403,7 @@ class Tensor:
         return self.transpose()
 
     def permute(self, *dims):
-        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return ops.Permute.apply(self, axes=tuple(dims))
+        return ops.Permute.apply(self, axes=_sizes(dims))
 
     def unsqueeze(self, dim):
         shape = list(self.data.shape)
@@ -524,6 +522,7 @@ def _with_suffixes(text, suffixes):
     return text + ")"
 
 
+# ----------------------------------------------------------------- helpers
 def _checked_grad(fn, i, grad, parent: Tensor) -> np.ndarray:
     """PyTorch's check on what a backward returns: dL/dx has x's shape and x's dtype.
 
@@ -571,6 +570,13 @@ def _promoted(a, b, division=False):
     if division or isinstance(a, float) or isinstance(b, float):
         a, b = (x.float() if isinstance(x, Tensor) and x.data.dtype.kind in "biu" else x for x in (a, b))
     return a, b
+
+
+def _sizes(args):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean (2, 3), as in PyTorch's reshape, permute, zeros."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
 
 
 def _axes(dim):

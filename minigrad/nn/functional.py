@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import ops
 from ..ops.batchnorm import BatchNorm, BatchNormEval
-from ..tensor import Tensor
+from ..tensor import Tensor, _raw
 
 
 def linear(input, weight, bias=None):
@@ -72,16 +72,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType "
                         "(for a cumulative average pass 1/k at the k-th batch)")
     _check_batch_norm_args(input, running_mean, running_var, weight, bias)
-    stats = dict(running_mean=_array(running_mean), running_var=_array(running_var), eps=eps)
+    stats = dict(running_mean=_raw(running_mean), running_var=_raw(running_var), eps=eps)
     if training:
         return BatchNorm.apply(input, weight, bias, momentum=momentum, **stats)
     if running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
     return BatchNormEval.apply(input, weight, bias, **stats)
-
-
-def _array(t):
-    return t.data if isinstance(t, Tensor) else t
 
 
 def _verify_batch_size(shape):
@@ -104,7 +100,7 @@ def _check_batch_norm_args(input, running_mean, running_var, weight, bias):
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], but got 1)")
     dtype = np.dtype(input.dtype)
-    if dtype.kind not in "f":
+    if dtype.kind != "f":
         raise NotImplementedError(
             f"\"batch_norm\" not implemented for '{_TORCH_DTYPE_NAMES.get(dtype.name, dtype.name)}': "
             "cast the input to floating point first, e.g. x.float()")
@@ -113,11 +109,11 @@ def _check_batch_norm_args(input, running_mean, running_var, weight, bias):
     channels = input.shape[1]
     named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     for name, t in named.items():
-        if t is not None and _array(t).size != channels:
-            raise RuntimeError(f"{name} should contain {channels} elements not {_array(t).size}")
+        if t is not None and _raw(t).size != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {_raw(t).size}")
     for name, t in named.items():
-        if t is not None and _array(t).dtype != dtype:
+        if t is not None and _raw(t).dtype != dtype:
             raise RuntimeError(
                 f"mixed dtype (CPU): all inputs must share same datatype. (input is {dtype.name} "
-                f"but {name} is {_array(t).dtype.name}: convert the module with .double() or "
+                f"but {name} is {_raw(t).dtype.name}: convert the module with .double() or "
                 ".float(), or the input with .double() or .float())")

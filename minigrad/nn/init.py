@@ -1,15 +1,13 @@
 """Initialisers, as ``torch.nn.init``: each fills a tensor in place from minigrad's generator."""
 import math
 
-import numpy as np
-
 from ..random import default_generator
 
 
 def _fan_in_and_fan_out(tensor):
     if tensor.ndim < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
-    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    receptive = math.prod(tensor.shape[2:])          # 1 for a Linear weight (out, in)
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 

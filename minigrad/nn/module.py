@@ -16,8 +16,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else data,
-                         requires_grad=requires_grad)
+        super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -185,20 +184,18 @@ class Module:
         """Every parameter and buffer by PyTorch's dotted name (``fc1.weight``,
         ``bn1.running_mean``), as a copy of its NumPy array."""
         out = OrderedDict() if destination is None else destination
-        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
-            for table in (module._parameters, module._buffers):
-                for name, value in table.items():
-                    if value is not None:
-                        out[f"{mod_prefix}.{name}" if mod_prefix else name] = value.data.copy()
+        for key, value in self._state_entries(prefix).items():
+            out[key] = value.data.copy()
         return out
 
-    def _state_entries(self):
+    def _state_entries(self, prefix=""):
+        """Every parameter and buffer Tensor by its state_dict key."""
         entries = {}
-        for prefix, module in self.named_modules(remove_duplicate=False):
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for table in (module._parameters, module._buffers):
                 for name, value in table.items():
                     if value is not None:
-                        entries[f"{prefix}.{name}" if prefix else name] = value
+                        entries[f"{module_prefix}.{name}" if module_prefix else name] = value
         return entries
 
     def load_state_dict(self, state_dict, strict: bool = True):
@@ -213,17 +210,19 @@ class Module:
         entries = self._state_entries()
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
+        arrays = {}                     # the values to copy, each converted to an ndarray once
+        for key in entries:
+            if key in state_dict:
+                value = state_dict[key]
+                arrays[key] = value.data if isinstance(value, Tensor) else np.asarray(value)
         errors = []
         if strict:
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
             if unexpected:
                 errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-        for key, target in entries.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+        for key, value in arrays.items():
+            target = entries[key]
             if value.shape != target.data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {_size(value.shape)} from "
@@ -237,11 +236,9 @@ class Module:
                           "both have" if missing or unexpected else ""))
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for key, target in entries.items():
-            if key in state_dict:
-                value = state_dict[key]
-                value = value.data if isinstance(value, Tensor) else np.asarray(value)
-                target.data[...] = value.astype(target.data.dtype, copy=False)
+        for key, value in arrays.items():
+            target = entries[key]
+            target.data[...] = value.astype(target.data.dtype, copy=False)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ dtype
@@ -270,7 +267,8 @@ class Module:
     def __repr__(self):
         # PyTorch's layout: a one-line extra_repr alone stays inline, e.g. Linear(in_features=...);
         # otherwise the extra_repr lines and then the children, one per line, indented by two
-        extra = self.extra_repr().split("\n") if self.extra_repr() else []
+        extra_repr = self.extra_repr()
+        extra = extra_repr.split("\n") if extra_repr else []
         children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
         main = f"{type(self).__name__}("
         if len(extra) == 1 and not children:
