@@ -48,6 +48,16 @@ def _batchnorm_case(module, training, *shape):
     return _module_case(module.train(training), *shape)
 
 
+def _same_mask(func):
+    """Seed before every call, so each call draws the same dropout mask: gradcheck evaluates
+    func many times, and a new mask each time would be a different function."""
+    def run(*inputs):
+        mg.manual_seed(0)
+        return func(*inputs)
+
+    return run
+
+
 # (name, builder) -> builder() returns (func, inputs); inputs are float64 and require grad
 CASES = [
     ("add (broadcast)", lambda: (lambda a, b: a + b, (_x(3, 4), _x(4)))),
@@ -84,10 +94,14 @@ CASES = [
     ("cross_entropy (mean)", lambda: (lambda a: F.cross_entropy(a, np.array([0, 2, 1, 4])), (_x(4, 5),))),
     ("cross_entropy (sum)", lambda: (lambda a: F.cross_entropy(a, np.array([3, 2, 1, 0]), reduction="sum"), (_x(4, 5),))),
     ("mse_loss", lambda: (F.mse_loss, (_x(4, 3), _x(4, 3)))),
+    ("dropout (train, seeded mask)", lambda: (_same_mask(lambda a: F.dropout(a, p=0.3)), (_x(3, 4),))),
     ("Linear", lambda: _module_case(nn.Linear(4, 3), 5, 4)),
     ("ReLU, Sigmoid, Tanh (modules)", lambda: _module_case(
         nn.Sequential(nn.ReLU(), nn.Sigmoid(), nn.Tanh()), 3, 4)),
     ("Flatten", lambda: _module_case(nn.Flatten(), 2, 3, 4)),
+    ("Dropout (train, seeded mask)", lambda: (_same_mask(nn.Dropout(0.5)), (_x(4, 5),))),
+    ("Dropout (eval)", lambda: _module_case(nn.Dropout().eval(), 3, 4)),
+    ("Identity", lambda: _module_case(nn.Identity(), 3, 4)),
     ("CrossEntropyLoss", lambda: (lambda a: nn.CrossEntropyLoss()(a, np.array([1, 0, 2])), (_x(3, 4),))),
     ("MSELoss (sum)", lambda: (nn.MSELoss(reduction="sum"), (_x(3, 4), _x(3, 4)))),
     ("Sequential(Linear, Tanh, Linear)", lambda: _module_case(

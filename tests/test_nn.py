@@ -1,5 +1,7 @@
-"""nn: the Module API, Linear and the activations, the losses, the initialisers."""
+"""nn: the Module API, Linear and the activations, Dropout, Identity and ModuleList, the losses,
+the initialisers."""
 import math
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -48,6 +50,25 @@ def make_with_buffers_and_extra_repr(lib):
             return self.head(self.body(x * self.scale))
 
     return Scaled()
+
+
+def make_with_module_list(lib):
+    """Layers held in a ModuleList (three equal ones, so the repr compresses them), a Dropout
+    and an Identity."""
+    class Stack(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = lib.nn.ModuleList([lib.nn.Linear(4, 4) for _ in range(3)])
+            self.layers.append(lib.nn.Linear(4, 2))
+            self.drop = lib.nn.Dropout(0.25)
+            self.skip = lib.nn.Identity()
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = self.drop(lib.tanh(layer(x)))
+            return self.skip(x)
+
+    return Stack()
 
 
 def x64(*shape):
@@ -280,6 +301,15 @@ EXPECTED_REPRS = {
         "  )\n"
         "  (head): Linear(in_features=3, out_features=1, bias=True)\n"
         ")"),
+    make_with_module_list: (
+        "Stack(\n"
+        "  (layers): ModuleList(\n"
+        "    (0-2): 3 x Linear(in_features=4, out_features=4, bias=True)\n"
+        "    (3): Linear(in_features=4, out_features=2, bias=True)\n"
+        "  )\n"
+        "  (drop): Dropout(p=0.25, inplace=False)\n"
+        "  (skip): Identity()\n"
+        ")"),
 }
 
 
@@ -368,8 +398,10 @@ def _check_module(module, *shape):
     (lambda: make_nested(mg), (5, 4)),
     (lambda: make_net(mg), (3, 10)),
     (lambda: make_with_buffers_and_extra_repr(mg), (4, 3)),
+    (lambda: nn.Dropout().eval(), (3, 4)),
+    (lambda: nn.Identity(), (3, 4)),
 ], ids=["Linear", "Linear_no_bias", "Linear_3d", "ReLU", "Sigmoid", "Tanh", "Flatten", "nested", "Net",
-        "with_buffer"])
+        "with_buffer", "Dropout_eval", "Identity"])
 def test_module_gradcheck(build, shape):
     _check_module(build(), *shape)
 
@@ -385,6 +417,163 @@ def test_activation_modules_equal_functions():
     x = mg.randn(3, 4)
     for module, function in ((nn.ReLU(), F.relu), (nn.Sigmoid(), F.sigmoid), (nn.Tanh(), F.tanh)):
         np.testing.assert_array_equal(module(x).data, function(x).data)
+
+
+# ------------------------------------------------------------------- Dropout
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_dropout_statistics(p):
+    """About p of the elements are zeroed, the rest scaled by 1 / (1 - p): E[y] = x."""
+    mg.manual_seed(0)
+    x = (mg.rand(200_000) + 1.0).requires_grad_()        # in [1, 2): never 0 before dropout
+    y = F.dropout(x, p)
+    kept = y.data != 0
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert 1 - kept.mean() == pytest.approx(p, abs=0.01)          # the std of the fraction is ~0.001
+    np.testing.assert_allclose(y.data[kept], x.data[kept] / (1 - p), rtol=1e-6)
+    ones = F.dropout(mg.ones(200_000), p)
+    assert ones.data.mean() == pytest.approx(1.0, abs=0.03)       # ~5 standard errors at p = 0.8
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, kept / (1 - p), rtol=1e-6)   # (D.2): dy/dx = m / (1 - p)
+
+
+def test_dropout_mask_follows_manual_seed():
+    x = mg.ones(100)
+    mg.manual_seed(3)
+    first = F.dropout(x).data
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(x).data, first)
+    assert not np.array_equal(F.dropout(x).data, first)          # the next call draws a new mask
+
+
+def test_dropout_edge_cases_and_eval_mode():
+    x = mg.randn(4, 5, requires_grad=True)
+    assert F.dropout(x, 0.0) is x and F.dropout(x, 0.5, training=False) is x
+    zeros = F.dropout(x, 1.0)
+    assert not zeros.data.any()
+    zeros.sum().backward()
+    assert not x.grad.any()
+    layer = nn.Dropout(0.3)
+    assert layer.p == 0.3 and repr(layer) == "Dropout(p=0.3, inplace=False)"
+    assert repr(nn.Dropout()) == "Dropout(p=0.5, inplace=False)"
+    assert (layer(x).data == 0).any()
+    assert layer.eval()(x) is x                                      # identity in eval mode
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_probability_is_checked_in_pytorchs_words(p):
+    message = f"dropout probability has to be between 0 and 1, but got {p}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        F.dropout(mg.ones(3), p)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nn.Dropout(p)
+
+
+def test_dropout_messages_and_repr_match_torch():
+    torch = pytest.importorskip("torch")
+    for p in (-0.1, 1.5):
+        with pytest.raises(ValueError) as ours:
+            nn.Dropout(p)
+        with pytest.raises(ValueError) as theirs:
+            torch.nn.Dropout(p)
+        assert str(ours.value) == str(theirs.value)
+    for p in (0, 0.25, 0.5, 1):
+        assert repr(nn.Dropout(p)) == repr(torch.nn.Dropout(p))
+
+
+@pytest.mark.parametrize("dropout", [lambda t: F.dropout(t, 0.4), nn.Dropout(0.5)], ids=["F.dropout", "nn.Dropout"])
+def test_dropout_gradcheck_with_a_fixed_mask(dropout):
+    def same_mask(t):                 # gradcheck calls this many times: each call must draw the same mask
+        mg.manual_seed(1)
+        return dropout(t)
+
+    x = x64(4, 5)
+    assert (same_mask(x).data == 0).any() and mg.gradcheck(same_mask, (x,))
+
+
+# ------------------------------------------------------------------- Identity and ModuleList
+def test_identity():
+    x = mg.randn(2, 3)
+    layer = nn.Identity(54, unused="ignored")                  # arguments are ignored, as in PyTorch
+    assert layer(x) is x and repr(layer) == "Identity()" and list(layer.parameters()) == []
+
+
+def test_module_list_operations():
+    a, b, c, d = nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 3), nn.Tanh()
+    layers = nn.ModuleList([a, b])
+    assert layers.append(c) is layers and layers.extend([d]) is layers
+    assert len(layers) == 4 and list(layers) == [a, b, c, d]
+    assert layers[0] is a and layers[-1] is d and layers[-4] is a
+    with pytest.raises(IndexError, match="index 4 is out of range"):
+        layers[4]
+    with pytest.raises(IndexError, match="index -5 is out of range"):
+        layers[-5]
+    head = layers[1:3]
+    assert isinstance(head, nn.ModuleList) and list(head) == [b, c]
+    assert [name for name, _ in head.named_children()] == ["0", "1"]   # a slice is numbered afresh
+    e = nn.Sigmoid()
+    layers.insert(1, e)
+    assert list(layers) == [a, e, b, c, d]
+    assert [name for name, _ in layers.named_children()] == ["0", "1", "2", "3", "4"]
+    f = nn.Identity()
+    layers.insert(-1, f)                                               # as list.insert
+    assert list(layers) == [a, e, b, c, f, d]
+    g = nn.Linear(2, 2)
+    layers[0] = g
+    layers[-1] = a
+    assert list(layers) == [g, e, b, c, f, a]
+    assert [name for name, _ in layers.named_children()] == ["0", "1", "2", "3", "4", "5"]
+    assert nn.ModuleList().append(a)[0] is a and len(nn.ModuleList()) == 0
+    with pytest.raises(NotImplementedError, match="ModuleList"):
+        layers(mg.randn(1, 2))                     # no forward: the holder decides how to call them
+
+
+def test_module_list_registers_its_modules():
+    layers = nn.ModuleList([nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 1, bias=False)])
+    assert list(layers.state_dict()) == ["0.weight", "0.bias", "2.weight"]
+    assert [n for n, _ in layers.named_parameters()] == ["0.weight", "0.bias", "2.weight"]
+    model = make_with_module_list(mg)
+    assert list(model.state_dict()) == [f"layers.{i}.{k}" for i in range(4) for k in ("weight", "bias")]
+    assert len(list(model.parameters())) == 8
+    assert not model.eval().layers[0].training and not model.drop.training
+    model.load_state_dict(make_with_module_list(mg).state_dict())
+    x = mg.randn(5, 4)
+    expected = x
+    for layer in model.layers:
+        expected = layer(expected).tanh()
+    np.testing.assert_array_equal(model(x).data, expected.data)     # eval: Dropout is the identity
+    _check_module(model, 5, 4)
+
+
+def test_module_list_repr():
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    layers = nn.ModuleList([nn.ReLU(), nn.ReLU(), nn.Linear(2, 2), nn.ReLU(),
+                            nn.Sequential(nn.Tanh()), nn.Sequential(nn.Tanh())])
+    assert repr(layers) == (
+        "ModuleList(\n"
+        "  (0-1): 2 x ReLU()\n"
+        "  (2): Linear(in_features=2, out_features=2, bias=True)\n"
+        "  (3): ReLU()\n"
+        "  (4-5): 2 x Sequential(\n"
+        "    (0): Tanh()\n"
+        "  )\n"
+        ")")
+
+
+def test_module_list_operations_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        layers = lib.nn.ModuleList([lib.nn.Linear(2, 3), lib.nn.Linear(2, 3)])
+        layers.append(lib.nn.ReLU())
+        layers.extend([lib.nn.Dropout(0.2), lib.nn.Identity(), lib.nn.Sequential(lib.nn.Linear(3, 1))])
+        layers.insert(1, lib.nn.Linear(2, 3))
+        layers[0] = lib.nn.Linear(2, 4)
+        return layers
+
+    ours, theirs = build(mg), build(torch)
+    for a, b in ((ours, theirs), (ours[1:4], theirs[1:4]), (ours[::2], theirs[::2]), (ours[-2:], theirs[-2:])):
+        assert repr(a) == repr(b)
+        assert list(a.state_dict()) == list(b.state_dict())
 
 
 # ------------------------------------------------------------------- losses
@@ -447,3 +636,16 @@ def test_init_bounds_and_gains():
     assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         init.kaiming_uniform_(mg.zeros(3))
+
+
+def test_replacing_a_submodule_keeps_its_place_in_the_order():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(3, 4)
+            self.fc2 = nn.Linear(4, 2)
+
+    net = Net()
+    net.fc1 = nn.Linear(3, 4, bias=False)
+    assert [name for name, _ in net.named_children()] == ["fc1", "fc2"]
+    assert list(net.state_dict()) == ["fc1.weight", "fc2.weight", "fc2.bias"]

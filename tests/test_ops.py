@@ -371,6 +371,7 @@ def test_losses_reject_unknown_reduction():
     ("index", lambda x: x[[0, 0]]), ("cat", lambda x: mg.cat([x, x])), ("stack", lambda x: mg.stack([x, x])),
     ("log_softmax", lambda x: F.log_softmax(x, 1)), ("cross_entropy", lambda x: F.cross_entropy(x, [0, 1, 2])),
     ("mse", lambda x: F.mse_loss(x, x * 2)), ("linear", lambda x: F.linear(x, x, x[0])),
+    ("dropout", lambda x: F.dropout(x, 0.5)),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_float32_stays_float32_forward_and_backward(name, op):
     x = mg.tensor(np.abs(arr(3, 3)) + 0.5, dtype=mg.float32, requires_grad=True)
@@ -387,7 +388,7 @@ def test_every_op_is_exercised_by_these_gradchecks():
         (x + y - y * y / y) ** 2, -x.exp().log().abs().relu().sigmoid().tanh(),
         x @ y, F.linear(x, x, y[:3]), x.sum(0) + x.mean(1).max(), x.reshape(4, 3).permute(1, 0)[0],
         mg.cat([x, x]), mg.stack([y, y]), x.double(), x.clone(), F.log_softmax(x, 1), F.cross_entropy(x, [0, 1, 2]),
-        F.mse_loss(x, x),
+        F.mse_loss(x, x), F.dropout(x, 0.5),
     ]
     seen, stack = set(), [g.grad_fn for g in graphs]
     while stack:

@@ -1,6 +1,6 @@
 """Neural-network layers, shaped like ``torch.nn``."""
 from . import functional, init
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .layers import Flatten, Linear, ReLU, Sigmoid, Tanh
+from .layers import Dropout, Flatten, Identity, Linear, ReLU, Sigmoid, Tanh
 from .loss import CrossEntropyLoss, MSELoss
-from .module import Module, Parameter, Sequential
+from .module import Module, ModuleList, Parameter, Sequential

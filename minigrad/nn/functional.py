@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import ops
 from ..ops.batchnorm import BatchNorm, BatchNormEval
+from ..random import default_generator
 from ..tensor import Tensor, _raw
 
 
@@ -23,6 +24,26 @@ def sigmoid(input):
 
 def tanh(input):
     return ops.Tanh.apply(input)
+
+
+def dropout(input, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p), as
+    ``torch.nn.functional.dropout``; equation (D.1) in :mod:`minigrad.ops.elementwise`.
+
+    input: Tensor of any shape; returns a Tensor of the same shape. The mask comes from
+    ``minigrad.random.default_generator()``, so ``manual_seed`` makes it reproducible.
+    With ``training=False`` or ``p=0`` the input itself is returned; ``p=1`` gives zeros.
+    """
+    _check_dropout_probability(p)
+    if not training or p == 0:
+        return input
+    mask = default_generator().random(input.shape) < 1 - p    # True (kept) with probability 1 - p
+    return ops.Dropout.apply(input, p, mask)
+
+
+def _check_dropout_probability(p):
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
 def log_softmax(input, dim=-1):

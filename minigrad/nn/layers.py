@@ -1,11 +1,11 @@
-"""Layers without running state: Linear and the activations."""
+"""Layers without running state: Linear, the activations, Flatten, Dropout and Identity."""
 import math
 
 import numpy as np
 
 from .. import ops
 from ..tensor import DEFAULT_DTYPE, Tensor
-from . import init
+from . import functional as F, init
 from .module import Module, Parameter
 
 
@@ -92,3 +92,33 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout, as ``torch.nn.Dropout``: in training mode each element is zeroed with
+    probability p and the rest are scaled by 1 / (1 - p) (see :func:`functional.dropout`);
+    in eval mode the input passes through unchanged. Input and output have any, equal shape.
+    """
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        F._check_dropout_probability(p)
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        # minigrad has no in-place ops; the flag is shown so the repr reads as PyTorch's
+        return f"p={self.p}, inplace=False"
+
+
+class Identity(Module):
+    """Returns its input, as ``torch.nn.Identity``: a placeholder where a layer is optional.
+    Any arguments are accepted and ignored, as in PyTorch."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x

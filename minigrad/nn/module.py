@@ -2,6 +2,7 @@
 train/eval flag, and converts to and from a ``state_dict``. The mathematics lives in the
 ops; a module's ``forward`` only calls them.
 """
+import operator
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -43,8 +44,8 @@ class Module:
                 "cannot assign attributes before Module.__init__() call: "
                 "call super().__init__() first in your __init__")
         if isinstance(value, (Parameter, Module)):
-            self._forget(name)
             table = self._parameters if isinstance(value, Parameter) else self._modules
+            self._forget(name, keep=table)       # a replaced entry keeps its place, as in PyTorch
             table[name] = value
         elif name in self._parameters:
             if value is not None:
@@ -57,9 +58,11 @@ class Module:
             self._forget(name)
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep=None):
+        """Remove ``name`` from every table but ``keep``."""
         for table in (self._parameters, self._buffers, self._modules, self.__dict__):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
 
     def __getattr__(self, name):
         for table in ("_parameters", "_buffers", "_modules"):
@@ -349,3 +352,65 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+class ModuleList(Module):
+    """A list of modules, registered under the names "0", "1", ... as ``torch.nn.ModuleList``,
+    so ``parameters()`` and ``state_dict()`` (keys ``"0.weight"``...) see them. It has no
+    ``forward``: the network that holds it decides how to call its modules."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _key(self, i):
+        """The name of the module at index ``i`` (negative counts from the end)."""
+        i = operator.index(i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range")
+        return str(i % len(self))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ModuleList(list(self._modules.values())[i])
+        return self._modules[self._key(i)]
+
+    def __setitem__(self, i, module):
+        self._modules[self._key(i)] = module      # in place: the names keep their order
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        """Put ``module`` before ``index``: each later module moves up one name."""
+        index = min(max(index + len(self) if index < 0 else index, 0), len(self))   # as list.insert
+        for i in range(len(self), index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+
+    def __repr__(self):
+        # PyTorch's layout, with a run of equal modules on one line: "(0-2): 3 x Linear(...)"
+        if not self._modules:
+            return "ModuleList()"
+        runs = []                                 # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}" for a, b, text in runs]
+        return "ModuleList(\n  " + "\n  ".join(line.replace("\n", "\n  ") for line in lines) + "\n)"

@@ -1,5 +1,6 @@
 """Every differentiable op, one family per module."""
-from .elementwise import Abs, Add, Cast, Div, Exp, Log, Mul, Neg, Pow, ReLU, Sigmoid, Sub, Tanh, unbroadcast
+from .elementwise import (Abs, Add, Cast, Div, Dropout, Exp, Log, Mul, Neg, Pow, ReLU, Sigmoid, Sub, Tanh,
+                          unbroadcast)
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy, LogSoftmax, MSELoss
 from .reduce import Max, Mean, Sum

@@ -196,6 +196,29 @@ class Tanh(Function):
         return grad * (1 - z * z)
 
 
+class Dropout(Function):
+    """Inverted dropout with a given mask: the caller draws it, so this op is deterministic.
+
+    x: any shape; p: the drop probability in [0, 1]; mask: bool array of x's shape, True
+    where x is kept (each True with probability 1 - p). Returns y of x's shape.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p, mask):
+        # (D.1) y = x * m / (1 - p): dividing by the keep probability makes E[y] = x, so eval
+        # mode needs no rescaling. p = 1 keeps nothing (mask all False): y = 0, as PyTorch
+        keep = mask.astype(x.dtype)
+        scale = keep / (1 - p) if p < 1 else keep
+        ctx.save_for_backward(scale)
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        # (D.2) y = x * m / (1 - p):  dy/dx = m / (1 - p), so dropped units pass no gradient
+        (scale,) = ctx.saved_tensors
+        return grad * scale, None, None
+
+
 class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
