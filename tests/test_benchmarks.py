@@ -3,11 +3,13 @@ every workload. No timing is asserted (that depends on the machine); the point i
 script keeps working as the engine changes. Each run is a subprocess, because the script
 pins BLAS to one thread through variables that NumPy reads only when first imported.
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks" / "bench.py"
 WORKLOADS = (
     "1. MNIST MLP train step, batch 60, no BN",
     "1. MNIST MLP train step, batch 60, BN",
@@ -25,7 +27,10 @@ WORKLOADS = (
 
 
 def run(*code):
-    result = subprocess.run([sys.executable, *code], capture_output=True, text=True, timeout=900)
+    # the repository on the path, so the script finds minigrad even where it is not installed
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    result = subprocess.run([sys.executable, *code], capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "PYTHONPATH": path})
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
