@@ -2,6 +2,8 @@
     dL/dX = G @ W^T        dL/dW = X^T @ G
 (both follow from Z_ij = sum_k X_ik W_kj).
 """
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -57,8 +59,8 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         if x.shape[-1] != weight.shape[1]:
-            raise _matmul_shape_error(x.shape[:-1] and (int(np.prod(x.shape[:-1])), x.shape[-1])
-                                      or x.shape, weight.shape[::-1])
+            # PyTorch names the input as a matrix: every leading axis folded into rows
+            raise _matmul_shape_error((math.prod(x.shape[:-1]), x.shape[-1]), weight.shape[::-1])
         if x.dtype.kind != "f":
             raise RuntimeError(
                 f"mat1 and mat2 must have the same dtype, but got {x.dtype} and {weight.dtype}: "
