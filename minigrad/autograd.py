@@ -154,10 +154,10 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls()
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        raw = [a._data if isinstance(a, Tensor) else a for a in args]
         out = Tensor._wrap(cls.forward(ctx, *raw, **kwargs))
         if _anomaly_enabled:
-            _check_forward(ctx, raw, out.data)
+            _check_forward(ctx, raw, out._data)
         if _grad_enabled:
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
             if True in needs:

@@ -22,7 +22,7 @@ def as_array(data, dtype=None) -> np.ndarray:
     their dtype (so float64 stays float64); Python ints become int64, bools stay bool.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
     if isinstance(data, (np.ndarray, np.generic)):
@@ -40,13 +40,13 @@ MaxResult = namedtuple("max", ("values", "indices"))
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * Tensor`` calls Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self.data = as_array(data, dtype)
-        if self.data.dtype.kind not in "biufc":
-            raise _not_numeric(self.data.dtype)
+        self._data = as_array(data, dtype)
+        if self._data.dtype.kind not in "biufc":
+            raise _not_numeric(self._data.dtype)
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -57,7 +57,7 @@ class Tensor:
     def _wrap(cls, array):
         """Make a tensor around an op's output without copying or converting it."""
         t = cls.__new__(cls)
-        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t._data = array if isinstance(array, np.ndarray) else np.asarray(array)
         t.grad = None
         t.grad_fn = None
         t.requires_grad = False
@@ -65,16 +65,32 @@ class Tensor:
 
     # ----------------------------------------------------------------- basics
     @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)``, ``plt.imshow(t)``: the array itself, as ``numpy()`` (so, as in
+        PyTorch, not for a tensor that requires grad: ``np.asarray(t.detach())``)."""
+        array = self.numpy()
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def T(self):
@@ -85,45 +101,45 @@ class Tensor:
         return self.grad_fn is None
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.item()
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> "Tensor":
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients (this one is "
-                f"{self.data.dtype}): make it float first, e.g. x.float() or dtype=minigrad.float32")
+                f"{self._data.dtype}): make it float first, e.g. x.float() or dtype=minigrad.float32")
         self.requires_grad = requires_grad
         return self
 
     def zero_(self) -> "Tensor":
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def astype(self, dtype) -> "Tensor":
@@ -136,28 +152,28 @@ class Tensor:
         return self.astype(np.float32)
 
     def long(self):
-        return Tensor(self.data.astype(np.int64))
+        return Tensor(self._data.astype(np.int64))
 
     def __repr__(self):
         """PyTorch's print: ``tensor([[ 0.1235, -1.0000]], grad_fn=<LinearBackward>)``."""
         extras = []
-        if self.data.size == 0 and self.data.ndim != 1:
-            extras.append(f"size={self.data.shape}")
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype=minigrad.{self.data.dtype.name}")
+        if self._data.size == 0 and self._data.ndim != 1:
+            extras.append(f"size={self._data.shape}")
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype=minigrad.{self._data.dtype.name}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return _with_suffixes("tensor(" + _format_array(self.data, indent=len("tensor(")), extras)
+        return _with_suffixes("tensor(" + _format_array(self._data, indent=len("tensor(")), extras)
 
     def __hash__(self):
         return id(self)
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -180,18 +196,18 @@ class Tensor:
                 "requires_grad=True (module parameters already are), and do not compute the loss "
                 "under no_grad() or from .detach()")
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     "grad can be implicitly created only for scalar outputs: this tensor has "
-                    f"shape {tuple(self.data.shape)}; reduce it to a scalar first (loss.mean() or "
+                    f"shape {tuple(self._data.shape)}; reduce it to a scalar first (loss.mean() or "
                     ".sum()), or pass backward() a gradient of the same shape")
-            grad = np.ones_like(self.data)
+            grad = np.ones_like(self._data)
         else:
-            grad = as_array(grad, dtype=self.data.dtype)
-            if grad.shape != self.data.shape:
+            grad = as_array(grad, dtype=self._data.dtype)
+            if grad.shape != self._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[0] has a shape of {tuple(grad.shape)} and "
-                    f"output[0] has a shape of {tuple(self.data.shape)}.")
+                    f"output[0] has a shape of {tuple(self._data.shape)}.")
 
         order = _topological_order(self)
         grads = {id(self): grad}
@@ -291,27 +307,27 @@ class Tensor:
                 "a leaf Variable that requires grad is being used in an in-place operation: "
                 "update parameters inside `with minigrad.no_grad():`, or write w = w + z for a "
                 "new tensor that is part of the graph")
-        ufunc(self.data, _raw(other), out=self.data)
+        ufunc(self._data, _raw(other), out=self._data)
         return self
 
     # comparisons give plain boolean tensors (no gradient), as in PyTorch
     def __eq__(self, other):
-        return Tensor._wrap(self.data == _raw(other))
+        return Tensor._wrap(self._data == _raw(other))
 
     def __ne__(self, other):
-        return Tensor._wrap(self.data != _raw(other))
+        return Tensor._wrap(self._data != _raw(other))
 
     def __lt__(self, other):
-        return Tensor._wrap(self.data < _raw(other))
+        return Tensor._wrap(self._data < _raw(other))
 
     def __le__(self, other):
-        return Tensor._wrap(self.data <= _raw(other))
+        return Tensor._wrap(self._data <= _raw(other))
 
     def __gt__(self, other):
-        return Tensor._wrap(self.data > _raw(other))
+        return Tensor._wrap(self._data > _raw(other))
 
     def __ge__(self, other):
-        return Tensor._wrap(self.data >= _raw(other))
+        return Tensor._wrap(self._data >= _raw(other))
 
     # ----------------------------------------------------------------- methods
     def exp(self):
@@ -346,7 +362,7 @@ class Tensor:
 
     def var(self, dim=None, keepdim=False, unbiased=True):
         mean = self.mean(dim, keepdim=True)
-        n = self.data.size // mean.data.size             # values averaged into each mean
+        n = self._data.size // mean._data.size             # values averaged into each mean
         centred = self - mean
         return (centred * centred).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
 
@@ -371,10 +387,10 @@ class Tensor:
         return MaxResult(-largest.values, self.argmin(dim, keepdim))
 
     def argmax(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim))
+        return Tensor._wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
 
     def argmin(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.argmin(self.data, axis=dim, keepdims=keepdim))
+        return Tensor._wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
 
     def clone(self):
         """A copy of the data that stays in the graph (the gradient flows back unchanged)."""
@@ -386,13 +402,13 @@ class Tensor:
     view = reshape
 
     def flatten(self, start_dim=0, end_dim=-1):
-        shape = self.data.shape
+        shape = self._data.shape
         end = end_dim % len(shape) if shape else 0
         new = shape[:start_dim] + (-1,) + shape[end + 1:] if shape else (1,)
         return self.reshape(new)
 
     def transpose(self, dim0=None, dim1=None):
-        axes = list(range(self.data.ndim))
+        axes = list(range(self._data.ndim))
         if dim0 is None:
             axes.reverse()
         else:
@@ -406,12 +422,12 @@ class Tensor:
         return ops.Permute.apply(self, axes=_sizes(dims))
 
     def unsqueeze(self, dim):
-        shape = list(self.data.shape)
+        shape = list(self._data.shape)
         shape.insert(dim if dim >= 0 else len(shape) + dim + 1, 1)
         return self.reshape(tuple(shape))
 
     def squeeze(self, dim=None):
-        shape = self.data.shape
+        shape = self._data.shape
         if dim is None:
             new = tuple(s for s in shape if s != 1)
         else:
@@ -530,10 +546,10 @@ def _checked_grad(fn, i, grad, parent: Tensor) -> np.ndarray:
     can be named, rather than a silent broadcast further down the graph.
     """
     grad = np.asarray(grad)
-    if grad.shape != parent.data.shape:
+    if grad.shape != parent._data.shape:
         raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
-                           f"{list(grad.shape)} but expected shape compatible with {list(parent.data.shape)}")
-    return grad.astype(parent.data.dtype, copy=False)
+                           f"{list(grad.shape)} but expected shape compatible with {list(parent._data.shape)}")
+    return grad.astype(parent._data.dtype, copy=False)
 
 
 def _not_numeric(dtype) -> TypeError:
@@ -546,7 +562,7 @@ def _not_numeric(dtype) -> TypeError:
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _operand(other, like: Tensor):
@@ -561,14 +577,14 @@ def _operand(other, like: Tensor):
         return float(other)
     if isinstance(other, int) and not isinstance(other, bool):
         return other
-    return Tensor(as_array(other, dtype=like.data.dtype if isinstance(other, (list, tuple)) else None))
+    return Tensor(as_array(other, dtype=like._data.dtype if isinstance(other, (list, tuple)) else None))
 
 
 def _promoted(a, b, division=False):
     """PyTorch's type promotion where it differs from NumPy's: an integer (or bool) tensor that
     meets a Python float, or is divided, gives float32 (the default dtype), not float64."""
     if division or isinstance(a, float) or isinstance(b, float):
-        a, b = (x.float() if isinstance(x, Tensor) and x.data.dtype.kind in "biu" else x for x in (a, b))
+        a, b = (x.float() if isinstance(x, Tensor) and x._data.dtype.kind in "biu" else x for x in (a, b))
     return a, b
 
 
