@@ -10,12 +10,14 @@ number of calls is one sample, and the table gives the median sample. ratio = mi
 PyTorch, so below 1 minigrad is faster. Inputs are float32, random, seeded.
 """
 import argparse
+import gc
 import os
 import platform
 import statistics
 import sys
 import time
 import tracemalloc
+import weakref
 
 # the variables that BLAS and OpenMP read once, when NumPy or torch is first imported
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -137,7 +139,7 @@ def seed_net(nn, relu):
 
 def copy_weights(mg_model, pt_model, torch):
     """Give the PyTorch model minigrad's initial weights, so both compute the same numbers."""
-    state = {k: torch.from_numpy(v) for k, v in mg_model.state_dict().items()}
+    state = {k: torch.from_numpy(v.numpy()) for k, v in mg_model.state_dict().items()}
     pt_model.load_state_dict(state)
 
 
@@ -317,20 +319,26 @@ class Bench:
 
     # ------------------------------------------------------------------ 5. memory
     def kept_bytes_minigrad(self, layer, x):
-        """Bytes the layer's graph node keeps alive for backward, as (saved, inputs): the arrays
-        forward saved (views counted once), and the input tensors the node references to walk
-        the graph, when they are not among the saved arrays."""
+        """Bytes the layer's graph node keeps alive for backward, as (saved, input): the arrays
+        forward saved (views counted once), and the input's array if the node keeps it alive
+        once nothing else refers to it. The input is made by an op, as in a network (an Add,
+        which saves nothing), so that only the BatchNorm node could keep it."""
         np = self.np
-        ctx = layer(self.mg.tensor(x, requires_grad=True)).grad_fn
+        h = self.mg.tensor(x, requires_grad=True) + 0.0
+        input_array = weakref.ref(h._data)
+        node = layer(h).grad_fn
+        del h
+        gc.collect()
 
         def owner(a):
             while isinstance(a.base, np.ndarray):
                 a = a.base
             return a
 
-        saved = {id(owner(a)): owner(a).nbytes for a in ctx.saved_tensors if isinstance(a, np.ndarray)}
-        inputs = {id(owner(t.data)): owner(t.data).nbytes for t in ctx.inputs if t is not None}
-        return sum(saved.values()), sum(n for key, n in inputs.items() if key not in saved)
+        saved = {id(owner(a)): owner(a).nbytes for a in node.saved_tensors if isinstance(a, np.ndarray)}
+        kept_input = input_array()
+        held = 0 if kept_input is None or id(owner(kept_input)) in saved else kept_input.nbytes
+        return sum(saved.values()), held
 
     def saved_bytes_torch(self, layer, x):
         torch = self.torch
@@ -358,7 +366,7 @@ class Bench:
                 pt_text = f"{_bytes(pt_bytes)} ({pt_bytes / x.nbytes:.2f}x)"
             limit = x.nbytes + 4 * channels * 8     # one input-sized array + a few float64 (C,) vectors
             for label, kept in ((f"bytes saved for backward (input: {_bytes(x.nbytes)})", saved),
-                                ("saved + the input tensor its graph node references", saved + inputs)):
+                                ("saved + the input, if the graph node keeps it alive", saved + inputs)):
                 self.rows.append((
                     f"5. {name}: {label}",
                     f"{_bytes(kept)} ({kept / x.nbytes:.2f}x)", pt_text, "",

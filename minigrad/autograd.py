@@ -1,7 +1,7 @@
-"""The one place that records the computation graph.
+"""The autograd engine: Function, the nodes of the backward graph, and the one walk over them.
 
-Every differentiable operation is a subclass of :class:`Function` with two static
-methods on plain NumPy arrays::
+Every differentiable operation is a subclass of :class:`Function` with two static methods on
+plain NumPy arrays::
 
     class Mul(Function):
         @staticmethod
@@ -14,10 +14,22 @@ methods on plain NumPy arrays::
             x, y = ctx.saved_tensors
             return grad * y, grad * x
 
-``Mul.apply(a, b)`` unwraps the tensors, runs ``forward``, and (when gradients are
-wanted) attaches the context to the result as its ``grad_fn``. The context *is* the
-graph node: it remembers its input tensors (``ctx.inputs``) and whatever forward
-saved. ``Tensor.backward`` walks these nodes in reverse topological order.
+``Mul.apply(a, b)`` unwraps the tensors, runs ``forward`` and, when a gradient is wanted,
+makes the context the output's ``grad_fn``: the context *is* the graph node, as in PyTorch.
+A node links to nodes, never to tensors. ``node.next_functions`` holds one ``(node, 0)`` pair
+per positional argument: the ``grad_fn`` of an argument made by an op, the
+:class:`AccumulateGrad` node of a leaf that requires grad (its ``.variable`` is the leaf), or
+``None``. So a node keeps alive only what its forward saved, and the walk in :func:`backward`
+goes from node to node (AD.1)-(AD.3), in reverse topological order.
+
+Saved arrays are guarded by version counters: every tensor counts the in-place writes to its
+memory (a view shares the counter of the tensor it views). ``ctx.saved_tensors`` checks that
+no input or output that forward saved has been written since, and raises PyTorch's error if
+one has, instead of returning a gradient computed from the wrong numbers.
+
+This module sits at the bottom of the package: it imports NumPy only. ``minigrad.tensor``
+(whose operators call the ops, which subclass Function) hands the Tensor class to the engine
+with :func:`use_tensor_class` when it is imported.
 """
 from __future__ import annotations
 
@@ -28,6 +40,16 @@ import sys
 
 import numpy as np
 
+_Tensor = None          # the Tensor class; set by minigrad.tensor through use_tensor_class
+
+
+def use_tensor_class(cls) -> None:
+    """Wrap op outputs and gradients in ``cls`` (called once, by ``minigrad.tensor``)."""
+    global _Tensor
+    _Tensor = cls
+
+
+# ----------------------------------------------------------------- grad mode
 _grad_enabled = True
 
 
@@ -130,42 +152,183 @@ def _check_backward(ctx, grads):
                                f"output. Its forward was called at {called_at}")
 
 
+# ----------------------------------------------------------------- versions
+class VersionCounter:
+    """How many in-place writes a tensor's memory has had. Views share their base's counter."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+def _type_name(shape, dtype) -> str:
+    """PyTorch's name for a tensor in messages: ``[torch.FloatTensor [3, 4]]``."""
+    kind = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "float16": "Half", "uint8": "Byte"}.get(np.dtype(dtype).name, "")
+    return f"[minigrad.{kind}Tensor [{', '.join(map(str, shape))}]]"
+
+
+class _SavedVersion:
+    """What ``saved_tensors`` checks for one saved array: whose memory it is, and its version then."""
+
+    __slots__ = ("counter", "version", "shape", "dtype", "made_by")
+
+    def __init__(self, counter, array, made_by):
+        self.counter, self.version = counter, counter.value
+        self.shape, self.dtype, self.made_by = array.shape, array.dtype, made_by
+
+    def error(self) -> RuntimeError:
+        origin = f", which is output 0 of {self.made_by.name()}," if self.made_by is not None else ""
+        return RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {_type_name(self.shape, self.dtype)}{origin} is at version "
+            f"{self.counter.value}; expected version {self.version} instead. Hint: an op saved "
+            "this tensor for backward and it was changed afterwards (x += ..., x[i] = ..., "
+            "x.zero_(), an optimizer step): write the new value into a new tensor "
+            "(x = x + ...), or call backward before changing it.")
+
+
+def _same_memory(a: np.ndarray, b) -> bool:
+    """Is ``a`` the array ``b``, or a view into it? (cheap: fresh arrays have no base)."""
+    return a is b or (a.base is not None and isinstance(b, np.ndarray) and np.may_share_memory(a, b))
+
+
+# ----------------------------------------------------------------- nodes
 _FREED = "freed"
 
 
-class Function:
-    """Base class of every op. Subclasses define ``forward`` and ``backward``.
+class Node:
+    """A vertex of the backward graph: what ``tensor.grad_fn`` is.
 
-    Positional arguments of ``apply`` that are Tensors become graph inputs (forward
-    receives their ``.data``); anything else (Python numbers, arrays, keyword
-    arguments) is passed through unchanged and gets no gradient.
-    ``backward`` returns one gradient per positional argument (``None`` where there is
-    none); its ``grad`` has the shape of forward's output.
+    ``next_functions``: one ``(node, 0)`` pair per input, ``(None, 0)`` for an input that needs
+    no gradient (the 0 is the input's output number: every minigrad op has one output).
+    """
+
+    next_functions = ()
+
+    def __init__(self):
+        self._pre_hooks = []          # functions of the incoming gradient (Tensor.register_hook)
+        self._retain_hook = None      # Tensor.retain_grad: run after the other hooks
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    def _run_pre_hooks(self, grad):
+        for hook in self._pre_hooks:
+            result = hook(grad)
+            if result is not None:
+                grad = result
+        if self._retain_hook is not None:
+            self._retain_hook(grad)
+        return grad
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: (AD.3) it adds the gradient into ``variable.grad``.
+
+    A leaf has one accumulator at a time (``Tensor._grad_accumulator`` finds or makes it); the
+    leaf refers to it weakly, so it lives as long as a graph uses it.
+    """
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self._pre_hooks = variable._hooks     # hooks on a leaf live on the leaf
+
+    def accumulate(self, grad: np.ndarray) -> None:
+        self.variable._accumulate_grad(grad)
+
+
+class Function(Node):
+    """Base class of every op. Subclasses define ``forward`` and ``backward``; ``apply`` runs them.
+
+    Positional arguments of ``apply`` that are Tensors become graph inputs (forward receives
+    their arrays); anything else (Python numbers, arrays, keyword arguments) is passed through
+    unchanged and gets no gradient. ``backward`` returns one gradient per positional argument
+    (``None`` where there is none); its ``grad`` has the shape of forward's output.
     """
 
     def __init__(self):
-        self.inputs = ()              # the Tensor arguments, in order (None for non-tensors)
+        super().__init__()
         self.needs_input_grad = ()    # bool per positional argument
-        self.saved_tensors = ()
+        self._saved = ()
+        self._saved_versions = ()
+        self._output_meta = None      # (shape, dtype) of the output: what an incoming gradient must be
 
     def save_for_backward(self, *arrays):
-        self.saved_tensors = arrays
+        """Keep ``arrays`` for backward, where ``ctx.saved_tensors`` returns them in this order.
+
+        Save only what backward needs: these arrays stay alive, with the node, until backward
+        has run (or as long as the graph is kept). Save an input or the output itself, not a
+        copy, when that is what backward reads: then an in-place change to it afterwards is
+        caught (see :class:`VersionCounter`). Arrays made inside forward are private to the op.
+        """
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self._saved is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate values "
+                "of the graph are freed when you call .backward(). Specify retain_graph=True "
+                "if you need to backward through the graph a second time.")
+        for saved in self._saved_versions:
+            if saved.counter.value != saved.version:
+                raise saved.error()
+        return self._saved
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
 
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls()
-        raw = [a._data if isinstance(a, Tensor) else a for a in args]
-        out = Tensor._wrap(cls.forward(ctx, *raw, **kwargs))
+        raw = [a._data if isinstance(a, _Tensor) else a for a in args]
+        out = _Tensor._wrap(cls.forward(ctx, *raw, **kwargs))
         if _anomaly_enabled:
             _check_forward(ctx, raw, out._data)
+        if out._data.base is not None:
+            out._share_version_of_input(args)
         if _grad_enabled:
-            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            needs = tuple([isinstance(a, _Tensor) and a.requires_grad for a in args])
             if True in needs:
-                ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
                 ctx.needs_input_grad = needs
+                ctx.next_functions = tuple([(a._edge() if need else None, 0)
+                                            for a, need in zip(args, needs)])
+                ctx._output_meta = (out._data.shape, out._data.dtype)
+                if ctx._saved:
+                    ctx._track_saved(args, raw, out)
                 out.requires_grad = True
                 out.grad_fn = ctx
         return out
+
+    def _track_saved(self, args, raw, out):
+        """Note the version of every input or output that forward saved (see saved_tensors)."""
+        tracked = []
+        for array in self._saved:
+            if not isinstance(array, np.ndarray):
+                continue
+            if _same_memory(array, out._data):
+                tracked.append(_SavedVersion(out._version_counter, array, self))
+                continue
+            for a, r in zip(args, raw):
+                if isinstance(a, _Tensor) and _same_memory(array, r):
+                    tracked.append(_SavedVersion(a._version_counter, array, a.grad_fn))
+                    break
+        self._saved_versions = tuple(tracked)
+
+    def _private_copy_of(self, array: np.ndarray, counter: VersionCounter) -> None:
+        """Before ``array`` (whose versions ``counter`` counts) is overwritten in place, give this
+        node its own copy of what it saved from it: an in-place op's node reads the old values
+        (PyTorch saves the original too), and a private copy has no version to check."""
+        self._saved = tuple(s.copy() if isinstance(s, np.ndarray) and _same_memory(s, array) else s
+                            for s in self._saved)
+        self._saved_versions = tuple(v for v in self._saved_versions if v.counter is not counter)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -175,33 +338,213 @@ class Function:
     def backward(ctx, grad):
         raise NotImplementedError
 
-    def name(self) -> str:
-        return type(self).__name__ + "Backward"
-
-    def __repr__(self) -> str:
-        return f"<{self.name()}>"
-
     def release(self):
         """Drop what forward saved; a second backward through this node then raises.
         A node that saved nothing keeps working, as in PyTorch (``y = x.sum()`` twice)."""
-        if self.saved_tensors:
-            self.saved_tensors = _FREED
+        if self._saved:
+            self._saved = _FREED
 
     def run_backward(self, grad):
-        if self.saved_tensors is _FREED:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access "
-                "saved tensors after they have already been freed). Saved intermediate values "
-                "of the graph are freed when you call .backward(). Specify retain_graph=True "
-                "if you need to backward through the graph a second time.")
         grads = type(self).backward(self, grad)
         if not isinstance(grads, tuple):
             grads = (grads,)
+        # more gradients than inputs is fine: an op such as Linear returns one for its
+        # optional bias even when it was called without one; fewer is a bug in the op
+        if len(grads) < len(self.next_functions):
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                               f"(expected {len(self.next_functions)}, got {len(grads)})")
         if _anomaly_enabled:
             _check_backward(self, grads)
         return grads
 
 
-# tensor.py imports this module, so Tensor can only be imported once Function exists; apply
-# looks it up at call time (an import inside apply would cost a lookup on every op)
-from .tensor import Tensor  # noqa: E402
+# ----------------------------------------------------------------- the walk
+def _topological_order(roots) -> list:
+    """Nodes reachable from ``roots``, each after every node it leads to (post-order DFS).
+
+    An explicit stack instead of recursion, so a 10,000-op chain needs no deep Python stack.
+    Walked in reverse, every node comes before the nodes it sends gradients to.
+    """
+    order, visited = [], set()
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for child, _ in node.next_functions:
+            if child is not None and child not in visited:
+                stack.append((child, False))
+    return order
+
+
+def _expected(node):
+    """(shape, dtype) that a gradient flowing into ``node`` must have."""
+    if isinstance(node, AccumulateGrad):
+        return node.variable._data.shape, node.variable._data.dtype
+    return node._output_meta
+
+
+def _checked_grad(fn, i, grad, parent) -> np.ndarray:
+    """PyTorch's check on what a backward returns: dL/dx has x's shape and x's dtype.
+
+    A wrong shape (typically a forgotten ``unbroadcast``) is an error here, where the op
+    can be named, rather than a silent broadcast further down the graph.
+    """
+    shape, dtype = _expected(parent)
+    grad = np.asarray(grad)
+    if grad.shape != shape:
+        raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+    return grad.astype(dtype, copy=False)
+
+
+def _run(roots, keep_graph: bool, capture=None):
+    """Send each root's gradient back through the graph.
+
+    ``roots``: (node, gradient array) pairs. Without ``capture``, every leaf reached gets its
+    gradient added to ``.grad``. With ``capture`` (a set of nodes), nothing is accumulated: the
+    total gradient arriving at each of those nodes is returned by node, and only the part of
+    the graph that leads to them runs.
+    """
+    order = _topological_order([node for node, _ in roots])
+    needed = None
+    if capture is not None:
+        needed = set()
+        for node in order:            # post-order: a node's children are decided before it
+            if node in capture or any(c in needed for c, _ in node.next_functions):
+                needed.add(node)
+    grads = {}
+    for node, grad in roots:
+        grads[node] = grad if node not in grads else grads[node] + grad
+    captured = {}
+    for node in reversed(order):
+        g = grads.pop(node, None)
+        if g is None or (needed is not None and node not in needed):
+            continue
+        g = node._run_pre_hooks(g)
+        if capture is not None and node in capture:
+            captured[node] = g
+        if isinstance(node, AccumulateGrad):
+            if capture is None:
+                node.accumulate(g)                  # (AD.3) a leaf: grad += g until zero_grad
+            continue
+        input_grads = node.run_backward(g)
+        for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
+            if parent is None or pg is None:
+                continue
+            pg = _checked_grad(node, i, pg, parent)
+            # (AD.2) a node used several times receives the sum of the gradients of its uses
+            grads[parent] = pg if parent not in grads else grads[parent] + pg
+        if not keep_graph:
+            node.release()
+    return captured
+
+
+def _root_grads(tensors, grad_tensors, who: str):
+    """(node, gradient array) for each output: the implicit 1 for a scalar, else the given one."""
+    roots = []
+    for k, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {k} of tensors does not require grad and does not have a grad_fn: no "
+                "input of the computation requires grad. Create the inputs to differentiate with "
+                "requires_grad=True (module parameters already are), and do not compute the loss "
+                "under no_grad() or from .detach()")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs: this tensor has "
+                    f"shape {tuple(t._data.shape)}; reduce it to a scalar first (loss.mean() or "
+                    f".sum()), or pass {who} a gradient of the same shape")
+            g = np.ones_like(t._data)
+        else:
+            g = np.asarray(g._data if isinstance(g, _Tensor) else g, dtype=t._data.dtype)
+            if g.shape != t._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{k}] has a shape of {tuple(g.shape)} and "
+                    f"output[{k}] has a shape of {tuple(t._data.shape)}.")
+        roots.append((t._edge(), g))
+    return roots
+
+
+def _as_sequence(x):
+    return list(x) if isinstance(x, (tuple, list)) else [x]
+
+
+def _no_double_backward(create_graph):
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (a graph of the backward, for second derivatives) is not supported: "
+            "minigrad's backward passes compute on arrays. Compute first derivatives only, or "
+            "take second derivatives numerically")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into ``leaf.grad`` for every leaf that requires grad
+    (as ``torch.autograd.backward``). With ``inputs``, only into those tensors' ``.grad``.
+
+    The graph's saved arrays are freed afterwards unless ``retain_graph=True``.
+    """
+    _no_double_backward(create_graph)
+    tensors = _as_sequence(tensors)
+    grad_tensors = [None] * len(tensors) if grad_tensors is None else _as_sequence(grad_tensors)
+    roots = _root_grads(tensors, grad_tensors, "backward()")
+    keep = bool(retain_graph)
+    if inputs is None:
+        _run(roots, keep)
+        return
+    inputs = _as_sequence(inputs)
+    targets = {t: t._edge() for t in inputs}
+    captured = _run(roots, keep, capture=set(targets.values()))
+    for t, node in targets.items():
+        if node in captured:
+            t._accumulate_grad(captured[node])
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated
+    (as ``torch.autograd.grad``): a tuple with one Tensor per input.
+
+    An input the outputs do not depend on is an error, unless ``allow_unused=True`` (then its
+    entry is None, or zeros with ``materialize_grads=True``).
+    """
+    _no_double_backward(create_graph)
+    outputs, inputs = _as_sequence(outputs), _as_sequence(inputs)
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_sequence(grad_outputs)
+    for k, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {k}) does not require "
+                               "grad: create it with requires_grad=True")
+    roots = _root_grads(outputs, grad_outputs, "autograd.grad() grad_outputs")
+    nodes = [t._edge() for t in inputs]
+    captured = _run(roots, bool(retain_graph), capture=set(nodes))
+    results = []
+    for k, (t, node) in enumerate(zip(inputs, nodes)):
+        g = captured.get(node)
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {k}) appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior.")
+            results.append(_Tensor._wrap(np.zeros_like(t._data)) if materialize_grads else None)
+        else:
+            results.append(_Tensor._wrap(np.array(g, dtype=t._data.dtype)))
+    return tuple(results)
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+

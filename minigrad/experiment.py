@@ -142,7 +142,7 @@ def sigmoid_input(model: nn.Sequential, x, layer: str = None) -> np.ndarray:
     h = x if isinstance(x, Tensor) else Tensor(x)
     for name, module in model.named_children():
         if name == layer:
-            return h.data
+            return h.detach().numpy()
         h = module(h)
     raise KeyError(f"the model has no layer named {layer!r}")
 
@@ -161,7 +161,7 @@ def evaluate(model, images, labels, batch_size: int = EVAL_BATCH):
         for start in range(0, len(images), batch_size):
             logits = model(Tensor(images[start:start + batch_size]))
             target = labels[start:start + batch_size]
-            correct += int(np.count_nonzero(logits.data.argmax(axis=1) == target))
+            correct += int(np.count_nonzero(logits.argmax(1).numpy() == target))
             loss_sum += F.cross_entropy(logits, target, reduction="sum").item()
     model.train(was_training)
     return correct / len(images), loss_sum / len(images)

@@ -45,20 +45,20 @@ def _projection(func, inputs, seed=0):
     def loss():
         with no_grad():
             outs = _as_tuple(func(*inputs))
-        return sum(float(np.sum(v * o.data.astype(np.float64))) for v, o in zip(vs, outs))
+        return sum(float(np.sum(v * o._data.astype(np.float64))) for v, o in zip(vs, outs))
 
     return loss, vs
 
 
 def _numerical_grad(loss, x: Tensor, eps: float) -> np.ndarray:
     grad = np.zeros(x.shape, dtype=np.float64)
-    for i in np.ndindex(x.shape):      # x.data[i] = ... perturbs x in place, whatever its memory layout
-        original = x.data[i]
-        x.data[i] = original + eps
+    for i in np.ndindex(x.shape):      # x._data[i] = ... perturbs x in place, whatever its memory layout
+        original = x._data[i]
+        x._data[i] = original + eps
         plus = loss()
-        x.data[i] = original - eps
+        x._data[i] = original - eps
         minus = loss()
-        x.data[i] = original
+        x._data[i] = original
         grad[i] = (plus - minus) / (2 * eps)
     return grad
 

@@ -1,6 +1,6 @@
 """Optimisers with PyTorch's update rules (torch.optim.SGD and torch.optim.Adam docs).
 
-Each ``step()`` reads ``p.grad`` and updates ``p.data`` in place, outside the graph.
+Each ``step()`` reads ``p.grad`` and updates ``p._data`` in place, outside the graph.
 """
 import math
 
@@ -36,13 +36,13 @@ class Optimizer:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = np.zeros_like(p.grad)
+                p.grad.zero_()
 
     def _grads(self):
         """(param, grad) for every parameter that received a gradient this step."""
         for p in self.params:
             if p.grad is not None:
-                yield p, p.grad
+                yield p, p.grad._data
 
 
 class SGD(Optimizer):
@@ -70,7 +70,7 @@ class SGD(Optimizer):
     def step(self):
         for p, g in self._grads():
             if self.weight_decay:
-                g = g + self.weight_decay * p.data
+                g = g + self.weight_decay * p._data
             if self.momentum:
                 buf = self.state.get(id(p))
                 if buf is None:
@@ -80,7 +80,7 @@ class SGD(Optimizer):
                     buf += (1 - self.dampening) * g
                 self.state[id(p)] = buf
                 g = g + self.momentum * buf if self.nesterov else buf
-            p.data -= (self.lr * g).astype(p.data.dtype, copy=False)
+            p._data -= (self.lr * g).astype(p._data.dtype, copy=False)
 
 
 class Adam(Optimizer):
@@ -106,8 +106,8 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         for p, g in self._grads():
             if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            state = self.state.setdefault(id(p), {"t": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)})
+                g = g + self.weight_decay * p._data
+            state = self.state.setdefault(id(p), {"t": 0, "m": np.zeros_like(p._data), "v": np.zeros_like(p._data)})
             state["t"] += 1
             m, v, t = state["m"], state["v"], state["t"]
             m *= beta1
@@ -116,4 +116,4 @@ class Adam(Optimizer):
             v += (1 - beta2) * g * g
             step_size = self.lr / (1 - beta1 ** t)
             denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + self.eps
-            p.data -= (step_size * m / denom).astype(p.data.dtype, copy=False)
+            p._data -= (step_size * m / denom).astype(p._data.dtype, copy=False)

@@ -1,16 +1,28 @@
-"""Tensor: a NumPy array that remembers how it was made.
+"""Tensor: a NumPy array that remembers how it was made, with PyTorch's data API.
 
-``data`` and ``grad`` are plain ``numpy.ndarray``s, so what a student prints is exactly
-what the derivation talks about. ``grad_fn`` is the :class:`~minigrad.autograd.Function`
-context that produced the tensor (``None`` for leaves).
+Tensors all the way, as in PyTorch: ``t.grad`` is a Tensor (or None), ``t.data`` is a Tensor
+that shares ``t``'s memory outside the graph (writes through it are invisible to autograd),
+and ``t.numpy()`` / ``np.asarray(t)`` give the array itself. Inside an op's ``forward`` and
+``backward`` everything is a plain ndarray: that is where the derivations live.
+
+``grad_fn`` is the graph node that made the tensor (None for a leaf); the engine that records
+and walks the graph is :mod:`minigrad.autograd`. Every tensor counts the in-place writes to its
+memory (``t._version``): ``x += 1``, ``x[i] = v``, ``x.zero_()``... An in-place op on a tensor
+in the graph is recorded as an op, so its gradient stays right; on a tensor that an op saved
+for backward, that backward then raises instead of using the wrong numbers.
 """
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections import namedtuple
 
 import numpy as np
 
-from . import autograd
+from . import autograd, ops
+from .autograd import AccumulateGrad, RemovableHandle, VersionCounter
+from .printing import tensor_repr
+from .random import default_generator
 
 DEFAULT_DTYPE = np.float32
 
@@ -38,39 +50,79 @@ def as_array(data, dtype=None) -> np.ndarray:
 # what x.max(dim) returns, as torch.return_types.max: unpacks as (values, indices)
 MaxResult = namedtuple("max", ("values", "indices"))
 
+_LEAF_IN_PLACE = (
+    "a leaf Variable that requires grad is being used in an in-place operation. Update "
+    "parameters inside `with minigrad.no_grad():` (or through p.data), or write w = w + z for "
+    "a new tensor that is part of the graph")
+
 
 class Tensor:
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_version_counter",
+                 "_accumulator", "_hooks", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * Tensor`` calls Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self._data = as_array(data, dtype)
-        if self._data.dtype.kind not in "biufc":
-            raise _not_numeric(self._data.dtype)
-        self.grad = None
-        self.grad_fn = None
-        self.requires_grad = False
+        array = as_array(data, dtype)
+        if array.dtype.kind not in "biufc":
+            raise _not_numeric(array.dtype)
+        self._start(array)
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, array):
-        """Make a tensor around an op's output without copying or converting it."""
-        t = cls.__new__(cls)
-        t._data = array if isinstance(array, np.ndarray) else np.asarray(array)
-        t.grad = None
-        t.grad_fn = None
-        t.requires_grad = False
+    def _start(self, array):
+        self._data = array
+        self._grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        self._version_counter = VersionCounter()
+        self._accumulator = None        # a weak reference to this leaf's AccumulateGrad node
+        self._hooks = None              # hooks on a leaf (register_hook), made on first use
+        self._retains_grad = False
+
+    @staticmethod
+    def _wrap(array) -> "Tensor":
+        """A tensor around an op's output, without copying or converting it."""
+        t = object.__new__(Tensor)
+        t._start(array if isinstance(array, np.ndarray) else np.asarray(array))
         return t
 
-    # ----------------------------------------------------------------- basics
+    # ----------------------------------------------------------------- data
     @property
-    def data(self):
-        return self._data
+    def data(self) -> "Tensor":
+        """The same memory as a tensor outside the graph: no grad_fn, no requires_grad, and a
+        version counter of its own, so writes through it are invisible to autograd."""
+        return Tensor._wrap(self._data)
 
     @data.setter
     def data(self, value):
-        self._data = value
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}: "
+                            "write p.data = minigrad.from_numpy(array), or copy values in with "
+                            "p.data.copy_(minigrad.tensor(array))")
+        self._data = value._data
+
+    @property
+    def grad(self):
+        """dL/dself after ``backward()``: a Tensor of self's shape, added to by every backward
+        until ``zero_grad()``. Filled in for leaves; for other tensors only after ``retain_grad()``."""
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}: wrap it, p.grad = minigrad.tensor(g)")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: "
+                                   f"{tuple(value._data.shape)} for a tensor of {tuple(self._data.shape)}")
+        self._grad = value
 
     def __array__(self, dtype=None, copy=None):
         """``np.asarray(t)``, ``plt.imshow(t)``: the array itself, as ``numpy()`` (so, as in
@@ -80,6 +132,35 @@ class Tensor:
             return array.astype(dtype)
         return array.copy() if copy else array
 
+    def numpy(self) -> np.ndarray:
+        """The array itself (shared memory), as ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __index__(self):
+        if self._data.size != 1 or self._data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def detach(self) -> "Tensor":
+        """The same memory outside the graph. Unlike ``.data`` it shares the version counter,
+        so an in-place write through it is still caught by a backward that needs the values."""
+        t = Tensor._wrap(self._data)
+        t._version_counter = self._version_counter
+        return t
+
+    # ----------------------------------------------------------------- basics
     @property
     def shape(self):
         return self._data.shape
@@ -100,6 +181,11 @@ class Tensor:
     def is_leaf(self):
         return self.grad_fn is None
 
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (PyTorch's ``t._version``)."""
+        return self._version_counter.value
+
     def size(self, dim=None):
         return self._data.shape if dim is None else self._data.shape[dim]
 
@@ -112,38 +198,13 @@ class Tensor:
     def __len__(self):
         return len(self._data)
 
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self._data
-
-    def item(self):
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self._data.item()
-
-    def tolist(self):
-        return self._data.tolist()
-
-    def detach(self) -> "Tensor":
-        return Tensor._wrap(self._data)
-
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError(
-                "only Tensors of floating point dtype can require gradients (this one is "
-                f"{self._data.dtype}): make it float first, e.g. x.float() or dtype=minigrad.float32")
-        self.requires_grad = requires_grad
-        return self
-
-    def zero_(self) -> "Tensor":
-        self._data[...] = 0
-        return self
-
     def astype(self, dtype) -> "Tensor":
-        return ops.Cast.apply(self, dtype=np.dtype(dtype))
+        """A copy in ``dtype``. To a floating dtype it stays in the graph (the gradient goes back
+        in self's dtype); to an integer or bool dtype it leaves it, as ``x.long()`` in PyTorch."""
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fc":
+            return Tensor._wrap(self._data.astype(dtype))
+        return ops.Cast.apply(self, dtype=dtype)
 
     def double(self):
         return self.astype(np.float64)
@@ -152,20 +213,10 @@ class Tensor:
         return self.astype(np.float32)
 
     def long(self):
-        return Tensor(self._data.astype(np.int64))
+        return self.astype(np.int64)
 
     def __repr__(self):
-        """PyTorch's print: ``tensor([[ 0.1235, -1.0000]], grad_fn=<LinearBackward>)``."""
-        extras = []
-        if self._data.size == 0 and self._data.ndim != 1:
-            extras.append(f"size={self._data.shape}")
-        if self._data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype=minigrad.{self._data.dtype.name}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return _with_suffixes("tensor(" + _format_array(self._data, indent=len("tensor(")), extras)
+        return tensor_repr(self._data, self.requires_grad, self.grad_fn)
 
     def __hash__(self):
         return id(self)
@@ -181,61 +232,85 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
-    # ----------------------------------------------------------------- backward
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) * grad into ``leaf.grad`` for every leaf that requires grad.
-
-        The graph is walked in reverse topological order, built iteratively so that a
-        chain of any length works. A node used twice (``b = a + a``) receives the sum of
-        the gradients from all its uses before its own backward runs.
-        """
-        if not self.requires_grad:
+    # ----------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn: no "
-                "input of the computation requires grad. Create the inputs to differentiate with "
-                "requires_grad=True (module parameters already are), and do not compute the loss "
-                "under no_grad() or from .detach()")
-        if grad is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    "grad can be implicitly created only for scalar outputs: this tensor has "
-                    f"shape {tuple(self._data.shape)}; reduce it to a scalar first (loss.mean() or "
-                    ".sum()), or pass backward() a gradient of the same shape")
-            grad = np.ones_like(self._data)
-        else:
-            grad = as_array(grad, dtype=self._data.dtype)
-            if grad.shape != self._data.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[0] has a shape of {tuple(grad.shape)} and "
-                    f"output[0] has a shape of {tuple(self._data.shape)}.")
+                "only Tensors of floating point dtype can require gradients (this one is "
+                f"{self._data.dtype}): make it float first, e.g. x.float() or dtype=minigrad.float32")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        self.requires_grad = requires_grad
+        return self
 
-        order = _topological_order(self)
-        grads = {id(self): grad}
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            fn = node.grad_fn
-            if fn is None:                      # (AD.3) a leaf: grad += g, adding up until zero_grad
-                # a copy on first arrival: g may be a read-only broadcast view or the very array
-                # another input received (Add hands the same g to both sides)
-                node.grad = g.copy() if node.grad is None else node.grad + g
-                continue
-            input_grads = fn.run_backward(g)
-            # more gradients than inputs is fine: an op such as Linear returns one for its
-            # optional bias even when it was called without one; fewer is a bug in the op
-            if len(input_grads) < len(fn.inputs):
-                raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
-                                   f"(expected {len(fn.inputs)}, got {len(input_grads)})")
-            for i, (parent, needs, pg) in enumerate(zip(fn.inputs, fn.needs_input_grad, input_grads)):
-                if not needs or pg is None:
-                    continue
-                pg = _checked_grad(fn, i, pg, parent)
-                key = id(parent)
-                # (AD.2) a tensor used several times receives the sum of the gradients of its uses
-                grads[key] = pg if key not in grads else grads[key] + pg
-            if not retain_graph:
-                fn.release()
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) * gradient into ``leaf.grad`` for every leaf that requires
+        grad (see :func:`minigrad.autograd.backward`)."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def retain_grad(self) -> None:
+        """Keep this tensor's gradient in ``.grad`` at the next backward, though it is not a leaf
+        (leaves keep theirs anyway). The graph node refers to the tensor only weakly."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self.grad_fn._retain_hook = _retainer(weakref.ref(self))
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient when backward computes it; a Tensor it
+        returns replaces the gradient. Returns a handle whose ``remove()`` takes the hook off."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            hooks = self.grad_fn._pre_hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+
+        def on_array(grad):
+            result = hook(Tensor._wrap(grad))
+            return None if result is None else as_array(result, dtype=grad.dtype)
+
+        hooks.append(on_array)
+        return RemovableHandle(hooks, on_array)
+
+    def _edge(self):
+        """The node a gradient for this tensor goes to: its grad_fn, or a leaf's accumulator."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        node = self._accumulator() if self._accumulator is not None else None
+        if node is None:
+            if self._hooks is None:
+                self._hooks = []
+            node = AccumulateGrad(self)
+            self._accumulator = weakref.ref(node)
+        return node
+
+    def _accumulate_grad(self, grad: np.ndarray) -> None:
+        """(AD.3) grad += g: the first gradient is copied (it may be a read-only broadcast view,
+        or the very array another input received), later ones are added in place."""
+        if self._grad is None:
+            self._grad = Tensor._wrap(np.array(grad, dtype=self._data.dtype))
+        else:
+            self._grad._data += grad
+            self._grad._version_counter.value += 1
+
+    def _share_version_of_input(self, args) -> None:
+        """An op's output that views an input's memory counts that input's writes too."""
+        for a in args:
+            if isinstance(a, Tensor) and np.may_share_memory(self._data, a._data):
+                self._version_counter = a._version_counter
+                return
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
@@ -271,6 +346,9 @@ class Tensor:
     def __neg__(self):
         return ops.Neg.apply(self)
 
+    def __abs__(self):
+        return ops.Abs.apply(self)
+
     def __matmul__(self, other):
         return ops.MatMul.apply(self, _operand(other, self))
 
@@ -278,36 +356,95 @@ class Tensor:
         return ops.MatMul.apply(_operand(other, self), self)
 
     def __getitem__(self, index):
-        # index tensors (x[idx], logp[arange(n), y]) index by their arrays
-        index = tuple(map(_raw, index)) if isinstance(index, tuple) else _raw(index)
-        return ops.Index.apply(self, index=index)
+        return ops.Index.apply(self, index=_index(index))
 
-    # in place, on .data, as PyTorch's ``with no_grad(): w -= lr * w.grad``. Without these,
-    # Python would run ``w = w - lr * w.grad``: w would become a new tensor, and a parameter
-    # updated in a loop (``for p in model.parameters(): p -= ...``) would never change
+    # ----------------------------------------------------------------- in place
+    # ``w -= lr * w.grad`` must change w itself: without these, Python would run w = w - ...,
+    # and a parameter updated in a loop (``for p in model.parameters(): p -= ...``) would not change
     def __iadd__(self, other):
-        return self._in_place(np.add, ops.Add, other)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return self._in_place(np.subtract, ops.Sub, other)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return self._in_place(np.multiply, ops.Mul, other)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return self._in_place(np.divide, ops.Div, other)
+        return self.div_(other)
 
-    def _in_place(self, ufunc, op, other):
-        if self.grad_fn is not None:
-            # inside a graph, which may have saved these very values for backward: a new
-            # tensor instead (``h += b`` is ``h = h + b``), so the gradients stay right
-            return op.apply(self, _operand(other, self))
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation: "
-                "update parameters inside `with minigrad.no_grad():`, or write w = w + z for a "
-                "new tensor that is part of the graph")
-        ufunc(self._data, _raw(other), out=self._data)
+    def add_(self, other, alpha=1):
+        other = _operand(other, self)
+        return self._in_place(ops.Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        other = _operand(other, self)
+        return self._in_place(ops.Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self._in_place(ops.Mul, _operand(other, self))
+
+    def div_(self, other):
+        return self._in_place(ops.Div, _operand(other, self))
+
+    def __setitem__(self, index, value):
+        self._assign(_index(index), value)
+
+    def fill_(self, value):
+        return self._assign(Ellipsis, value)
+
+    def zero_(self):
+        return self._assign(Ellipsis, 0)
+
+    def copy_(self, src):
+        return self._assign(Ellipsis, src if isinstance(src, Tensor) else as_array(src))
+
+    def normal_(self, mean=0.0, std=1.0):
+        return self._assign(Ellipsis, default_generator().normal(mean, std, self._data.shape))
+
+    def uniform_(self, a=0.0, b=1.0):
+        return self._assign(Ellipsis, default_generator().uniform(a, b, self._data.shape))
+
+    def _records(self, args) -> bool:
+        """Will an in-place op on self with ``args`` be recorded in the graph?"""
+        return autograd.is_grad_enabled() and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+
+    def _in_place(self, op, *args, **kwargs):
+        """self = op(self, *args), written into self's memory.
+
+        In the graph, ``op``'s node becomes self's grad_fn and reads the old values from a
+        private copy, so the gradient stays right. Either way self's version goes up by one,
+        which a backward that saved self's old values then reports.
+        """
+        records = self._records(args)
+        if records and self.grad_fn is None and self.requires_grad:
+            raise RuntimeError(_LEAF_IN_PLACE)
+        result = op.apply(self, *args, **kwargs)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(result._data.shape)}")
+        if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"result type {result._data.dtype} can't be cast to the desired "
+                               f"output type {self._data.dtype}: convert first (x = x.float() + ...)")
+        node = result.grad_fn
+        if node is not None:
+            node._private_copy_of(self._data, self._version_counter)
+        np.copyto(self._data, result._data, casting="same_kind")
+        self._version_counter.value += 1
+        if node is not None:
+            if self._retains_grad:
+                node._retain_hook, self.grad_fn._retain_hook = self.grad_fn._retain_hook, None
+            self.grad_fn = node
+            self.requires_grad = True
+        return self
+
+    def _assign(self, index, value):
+        """self[index] = value: recorded as an op in the graph, a plain write outside it."""
+        if self._records((value,)):
+            return self._in_place(ops.SetItem, value, index=index)
+        self._data[index] = _raw(value)
+        self._version_counter.value += 1
         return self
 
     # comparisons give plain boolean tensors (no gradient), as in PyTorch
@@ -435,123 +572,7 @@ class Tensor:
         return self.reshape(new)
 
 
-def _topological_order(root: Tensor) -> list:
-    """Tensors reachable from ``root`` through grad_fn, each after all of its inputs.
-
-    An explicit stack instead of recursion, so a 10,000-op chain needs no deep Python stack.
-    A tensor is appended only when every input has been appended (post-order DFS).
-    """
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        if node.grad_fn is not None:
-            for parent, needs in zip(node.grad_fn.inputs, node.grad_fn.needs_input_grad):
-                if needs and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
-
-
-# ----------------------------------------------------------------- printing
-# PyTorch's print options: 4 decimals, lines of at most 80 characters, and a tensor of more
-# than 1000 elements summarised by its first and last 3 entries along every axis.
-_PRECISION, _LINEWIDTH, _THRESHOLD, _EDGEITEMS = 4, 80, 1000, 3
-
-
-def _format_array(data: np.ndarray, indent: int) -> str:
-    if data.size == 0:
-        return "[]"
-    summarize = data.size > _THRESHOLD
-    spell, width = _number_format(_summarized(data) if summarize else data)
-    return _layout(data, spell, width, indent, summarize)
-
-
-def _summarized(data):
-    """The entries a summarised print shows: the first and last _EDGEITEMS along every axis."""
-    if data.shape[0] > 2 * _EDGEITEMS:
-        data = np.concatenate([data[:_EDGEITEMS], data[-_EDGEITEMS:]])
-    return np.stack([_summarized(row) for row in data]) if data.ndim > 1 else data
-
-
-def _number_format(shown):
-    """(spell, width): how PyTorch writes each number, right-aligned to the widest one.
-
-    Floats are all written alike: ``1.`` when every value is whole, ``1.2346e+05`` when the
-    nonzero magnitudes span more than 1000x (or pass 1e8, or fall below 1e-4), else ``0.1235``.
-    """
-    if shown.dtype.kind != "f":
-        width = max(len(str(v)) for v in shown.flat)
-        return (lambda v: str(v).rjust(width)), width
-    values = shown[np.isfinite(shown) & (shown != 0)].astype(np.float64)
-    magnitudes = np.abs(values)
-    if values.size and (magnitudes.max() / magnitudes.min() > 1000 or magnitudes.max() > 1e8
-                        or magnitudes.min() < 1e-4):
-        text = "{:.%de}" % _PRECISION
-    elif np.all(values == np.ceil(values)):
-        text = "{:.0f}."
-    else:
-        text = "{:.%df}" % _PRECISION
-    width = max((len(text.format(v)) for v in values), default=1)
-
-    def spell(v):
-        s = text.format(float(v))
-        return (s.rstrip(".") if not np.isfinite(v) else s).rjust(width)
-
-    return spell, width
-
-
-def _layout(data, spell, width, indent, summarize):
-    """Nested brackets; rows line up under the first (one blank line per extra dimension)."""
-    if data.ndim == 0:
-        return spell(data.item())
-    n = data.shape[0]
-    rows = range(n)
-    if summarize and n > 2 * _EDGEITEMS:
-        rows = [*range(_EDGEITEMS), None, *range(n - _EDGEITEMS, n)]
-    if data.ndim == 1:
-        items = [" ..." if i is None else spell(data[i]) for i in rows]
-        per_line = max(1, (_LINEWIDTH - indent) // (width + 2))
-        lines = [", ".join(items[k:k + per_line]) for k in range(0, len(items), per_line)]
-        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    parts = ["..." if i is None else _layout(data[i], spell, width, indent + 1, summarize) for i in rows]
-    return "[" + ("," + "\n" * (data.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
-
-
-def _with_suffixes(text, suffixes):
-    """Append ``, dtype=...`` and the like; one that would pass 80 characters starts a new line."""
-    indent = len("tensor(")
-    last = len(text) - text.rfind("\n") + 1          # PyTorch's count for the last line
-    for suffix in suffixes:
-        if last + len(suffix) + 2 > _LINEWIDTH:
-            text += ",\n" + " " * indent + suffix
-            last = indent + len(suffix)
-        else:
-            text += ", " + suffix
-            last += len(suffix) + 2
-    return text + ")"
-
-
 # ----------------------------------------------------------------- helpers
-def _checked_grad(fn, i, grad, parent: Tensor) -> np.ndarray:
-    """PyTorch's check on what a backward returns: dL/dx has x's shape and x's dtype.
-
-    A wrong shape (typically a forgotten ``unbroadcast``) is an error here, where the op
-    can be named, rather than a silent broadcast further down the graph.
-    """
-    grad = np.asarray(grad)
-    if grad.shape != parent._data.shape:
-        raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
-                           f"{list(grad.shape)} but expected shape compatible with {list(parent._data.shape)}")
-    return grad.astype(parent._data.dtype, copy=False)
-
-
 def _not_numeric(dtype) -> TypeError:
     hint = ("These are strings: convert them to numbers first, e.g. np.asarray(data, "
             "dtype=np.float32)" if dtype.kind in "US" else
@@ -601,4 +622,21 @@ def _axes(dim):
     return dim
 
 
-from . import ops  # noqa: E402  (ops import Tensor lazily through autograd.Function.apply)
+def _retainer(tensor_ref):
+    """The hook retain_grad puts on a node: add the gradient into the tensor's .grad, if the
+    tensor still exists (the node holds it weakly, so the graph does not keep it alive)."""
+    def retain(grad):
+        tensor = tensor_ref()
+        if tensor is not None:
+            tensor._accumulate_grad(grad)
+    return retain
+
+
+def _index(index):
+    """An index with tensors in it (x[idx], logp[arange(n), y]) indexes by their arrays."""
+    return tuple(map(_raw, index)) if isinstance(index, tuple) else _raw(index)
+
+
+# the engine sits below this module (ops subclass its Function, and Tensor's operators call
+# the ops), so it cannot import Tensor: it is handed the class here
+autograd.use_tensor_class(Tensor)

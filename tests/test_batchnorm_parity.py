@@ -34,8 +34,8 @@ def run_minigrad_layer(case, inputs):
         case["shape"][1], momentum=case["momentum"], affine=case["affine"],
         track_running_stats=case["track"], dtype=case["dtype"])
     if case["affine"]:
-        layer.weight.data[...] = inputs["weight"]
-        layer.bias.data[...] = inputs["bias"]
+        layer.weight._data[...] = inputs["weight"]
+        layer.bias._data[...] = inputs["bias"]
     steps = len(inputs["x"])
     results = {}
     for step, (x, g) in enumerate(zip(inputs["x"], inputs["g"])):
@@ -43,13 +43,13 @@ def run_minigrad_layer(case, inputs):
         x = Tensor(x.copy(), requires_grad=True)
         y = layer(x)
         y.backward(g)
-        record = dict(y=y.data, dx=x.grad)
+        record = dict(y=y._data, dx=x.grad)
         if case["affine"]:
             record.update(dweight=layer.weight.grad, dbias=layer.bias.grad)
             layer.zero_grad()
         if case["track"]:
-            record.update(running_mean=layer.running_mean.data, running_var=layer.running_var.data,
-                          num_batches_tracked=layer.num_batches_tracked.data)
+            record.update(running_mean=layer.running_mean._data, running_var=layer.running_var._data,
+                          num_batches_tracked=layer.num_batches_tracked._data)
         for key, value in record.items():
             results.setdefault(key, []).append(np.array(value, copy=True))
     return {key: np.stack(values) for key, values in results.items()}

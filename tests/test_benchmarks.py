@@ -21,7 +21,7 @@ WORKLOADS = (
     "4. BN (256, 1024) backward only, staged",
     "4. BN (256, 1024) backward only, composed of primitive ops",
     "5. BatchNorm1d (256, 1024): bytes saved for backward",
-    "5. BatchNorm1d (256, 1024): saved + the input tensor its graph node references",
+    "5. BatchNorm1d (256, 1024): saved + the input, if the graph node keeps it alive",
     "5. peak traced memory, 100 MNIST steps, BN",
 )
 

@@ -16,7 +16,7 @@ from minigrad.data import DataLoader
 def training_run(seed, epochs=2):
     """Seed, build, train on shuffled mini-batches; return everything that could differ."""
     minigrad.manual_seed(seed)
-    x = minigrad.randn(96, 5).data
+    x = minigrad.randn(96, 5)._data
     y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1)
     model = nn.Sequential(nn.Linear(5, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
     opt = minigrad.optim.Adam(model.parameters(), lr=1e-2)
@@ -39,7 +39,7 @@ def digest(run) -> str:
     for b in batches:
         h.update(b.tobytes())
     for key, value in state.items():
-        h.update(key.encode() + value.tobytes())
+        h.update(key.encode() + np.asarray(value).tobytes())
     return h.hexdigest()
 
 

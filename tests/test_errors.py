@@ -257,7 +257,7 @@ def test_retain_graph_allows_a_second_backward():
     loss = (x * x).sum()
     loss.backward(retain_graph=True)
     loss.backward()
-    np.testing.assert_allclose(x.grad, 4 * x.data, rtol=1e-6)
+    np.testing.assert_allclose(x.grad, 4 * x._data, rtol=1e-6)
 
 
 def test_in_place_update_of_a_parameter_outside_no_grad():

@@ -32,7 +32,7 @@ def test_build_mlp_layers_in_the_papers_order():
     assert plain.fc1.weight.shape == (100, 784) and plain.out.weight.shape == (10, 100)
     # Linear -> BN: the bias would be subtracted again by BN, so the BN network has none
     assert all(getattr(bn, f"fc{i}").bias is None for i in (1, 2, 3))
-    assert all(not getattr(plain, f"fc{i}").bias.data.any() for i in (1, 2, 3))
+    assert all(not getattr(plain, f"fc{i}").bias._data.any() for i in (1, 2, 3))
     assert E.build_mlp(False)(Tensor(np.zeros((5, 784), np.float32))).shape == (5, 10)
 
 
@@ -46,7 +46,7 @@ def test_both_networks_start_from_the_same_weights():
     assert abs(std - E.INIT_STD) < 0.05 * E.INIT_STD
     other = E.build_mlp(False, seed=4).state_dict()
     assert not np.array_equal(plain_state["fc1.weight"], other["fc1.weight"])
-    assert E.build_mlp(False, init_std=0.5, seed=3).fc2.weight.data.std() > 0.4
+    assert E.build_mlp(False, init_std=0.5, seed=3).fc2.weight._data.std() > 0.4
 
 
 @pytest.mark.parametrize("batch_norm", [False, True])
@@ -75,7 +75,7 @@ def test_the_probe_measures_the_input_of_the_last_sigmoid(small_data):
     u = E.sigmoid_input(model, x)
     h = model.bn3(model.fc3(model.sigmoid2(model.bn2(model.fc2(model.sigmoid1(model.bn1(
         model.fc1(Tensor(x)))))))))
-    np.testing.assert_array_equal(u, h.data)
+    np.testing.assert_array_equal(u, h._data)
     assert E.last_sigmoid(model) == "sigmoid3"
     with pytest.raises(KeyError):
         E.sigmoid_input(model, x, layer="sigmoid9")

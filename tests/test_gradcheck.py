@@ -92,16 +92,16 @@ def test_nan_gradient_fails():
 
 def test_correct_ops_pass_and_inputs_are_left_as_they_were():
     a, b = x64(3, 4), x64(4)
-    before = a.data.copy(), b.data.copy()
+    before = a._data.copy(), b._data.copy()
     assert gradcheck(lambda p, q: (p * q).sigmoid() / (1 + q * q), (a, b))
-    np.testing.assert_array_equal(a.data, before[0])
-    np.testing.assert_array_equal(b.data, before[1])
+    np.testing.assert_array_equal(a._data, before[0])
+    np.testing.assert_array_equal(b._data, before[1])
     assert a.grad is None and b.grad is None
 
 
 def test_works_for_any_memory_layout_and_zero_dimensional_inputs():
     transposed = mg.tensor(np.random.standard_normal((4, 3)).T, requires_grad=True)
-    assert not transposed.data.flags.c_contiguous
+    assert not transposed._data.flags.c_contiguous
     assert gradcheck(lambda t: t * t.exp(), (transposed,))
     assert gradcheck(lambda s, t: s * t, (x64(), x64(3)))
 

@@ -1,5 +1,6 @@
 """nn: the Module API, Linear and the activations, Dropout, Identity and ModuleList, the losses,
 the initialisers."""
+import copy
 import math
 import re
 from collections import OrderedDict
@@ -130,7 +131,7 @@ def test_zero_grad():
     net(mg.randn(3, 10)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.any() for p in net.parameters())
+    assert all(p.grad is not None and not np.asarray(p.grad).any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -150,7 +151,7 @@ def test_registration_rules():
     with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'weight'"):
         layer.weight = mg.tensor([1.0])
     layer.weight = nn.Parameter(np.zeros((2, 2), dtype=np.float32))
-    assert not layer.weight.data.any()
+    assert not layer.weight._data.any()
 
     class Forgot(nn.Module):
         def __init__(self):
@@ -172,7 +173,7 @@ def test_parameter():
     p = nn.Parameter(np.ones(3, dtype=np.float32))
     assert isinstance(p, mg.Tensor) and p.requires_grad and p.is_leaf
     assert not nn.Parameter(np.ones(3), requires_grad=False).requires_grad
-    assert nn.Parameter(mg.tensor([1.0, 2.0])).data.tolist() == [1.0, 2.0]
+    assert nn.Parameter(mg.tensor([1.0, 2.0]))._data.tolist() == [1.0, 2.0]
 
 
 def test_missing_forward():
@@ -188,7 +189,7 @@ def test_sequential_container():
     expected = x
     for layer in model:
         expected = layer(expected)
-    np.testing.assert_array_equal(model(x).data, expected.data)
+    np.testing.assert_array_equal(model(x)._data, expected._data)
     named = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 3)), ("act", nn.ReLU())]))
     assert [n for n, _ in named.named_parameters()] == ["hidden.weight", "hidden.bias"]
 
@@ -198,19 +199,22 @@ def test_sequential_slice_is_a_sequential_with_the_same_layers_and_names():
     head = model[:2]                              # the features of the first layers, as in PyTorch
     assert isinstance(head, nn.Sequential) and list(head) == list(model)[:2]
     x = mg.randn(3, 4)
-    np.testing.assert_array_equal(head(x).data, model[1](model[0](x)).data)
+    np.testing.assert_array_equal(head(x)._data, model[1](model[0](x))._data)
     assert [name for name, _ in model[1:].named_children()] == ["1", "2", "3", "4"]
     assert list(model[2:].state_dict()) == ["2.0.weight"]     # the keys of the full model
 
 
 # ------------------------------------------------------------------- state_dict
-def test_state_dict_keys_and_copies():
+def test_state_dict_keys_and_shared_tensors():
+    """As in PyTorch: detached tensors that share the module's memory; deepcopy for a snapshot."""
     model = make_with_buffers_and_extra_repr(mg)
     state = model.state_dict()
+    snapshot = copy.deepcopy(state)
     assert list(state) == ["scale", "body.0.weight", "body.0.bias", "head.weight", "head.bias"]
-    assert all(isinstance(v, np.ndarray) for v in state.values())
+    assert all(isinstance(v, mg.Tensor) and not v.requires_grad for v in state.values())
     state["head.bias"][...] = 42.0
-    assert not (model.head.bias.data == 42.0).any()
+    assert (model.head.bias._data == 42.0).all()
+    assert not (snapshot["head.bias"]._data == 42.0).any()
 
 
 def test_load_state_dict_round_trip():
@@ -219,9 +223,9 @@ def test_load_state_dict_round_trip():
     assert repr(result) == "<All keys matched successfully>"
     assert result.missing_keys == [] and result.unexpected_keys == []
     x = mg.randn(4, 10)
-    np.testing.assert_array_equal(source(x).data, target(x).data)
+    np.testing.assert_array_equal(source(x)._data, target(x)._data)
     target.load_state_dict({k: mg.tensor(v * 0) for k, v in source.state_dict().items()})
-    assert not target.fc1.weight.data.any()
+    assert not target.fc1.weight._data.any()
 
 
 def test_load_state_dict_keeps_the_models_dtype():
@@ -245,11 +249,11 @@ def test_load_state_dict_keeps_the_models_dtype():
 ], ids=["missing", "unexpected", "size", "all_three"])
 def test_load_state_dict_errors_in_pytorchs_words(state, message):
     model = nn.Linear(4, 3)
-    before = model.weight.data.copy()
+    before = model.weight._data.copy()
     with pytest.raises(RuntimeError) as info:
         model.load_state_dict(state)
     assert str(info.value).startswith(message)          # a hint for students may follow
-    np.testing.assert_array_equal(model.weight.data, before)   # nothing was half-loaded
+    np.testing.assert_array_equal(model.weight._data, before)   # nothing was half-loaded
 
 
 def test_load_state_dict_not_strict():
@@ -257,7 +261,7 @@ def test_load_state_dict_not_strict():
     result = model.load_state_dict({"weight": np.ones((3, 4)), "extra": np.zeros(1)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
     assert repr(result) == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])"
-    assert (model.weight.data == 1).all()
+    assert (model.weight._data == 1).all()
     with pytest.raises(RuntimeError, match="size mismatch for weight"):      # even when not strict
         model.load_state_dict({"weight": np.ones((2, 4))}, strict=False)
 
@@ -351,11 +355,11 @@ def test_linear_shapes_and_forward():
         x = mg.randn(*shape)
         out = layer(x)
         assert out.shape == shape[:-1] + (3,) and out.dtype == np.float32
-        np.testing.assert_allclose(out.data, x.data @ layer.weight.data.T + layer.bias.data, rtol=1e-6)
+        np.testing.assert_allclose(out._data, x._data @ layer.weight._data.T + layer.bias._data, rtol=1e-6)
     no_bias = nn.Linear(4, 3, bias=False)
     assert no_bias.bias is None and len(list(no_bias.parameters())) == 1
     x = mg.randn(5, 4)
-    np.testing.assert_allclose(no_bias(x).data, x.data @ no_bias.weight.data.T, rtol=1e-6)
+    np.testing.assert_allclose(no_bias(x)._data, x._data @ no_bias.weight._data.T, rtol=1e-6)
     assert nn.Linear(2, 2, dtype=mg.float64).weight.dtype == np.float64
 
 
@@ -364,7 +368,7 @@ def test_linear_init_statistics(fan_in, fan_out):
     """PyTorch's default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in))."""
     layer = nn.Linear(fan_in, fan_out)
     bound = 1 / math.sqrt(fan_in)
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight._data, layer.bias._data
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.98 * bound                       # the whole interval is used
     assert abs(w.mean()) < 0.05 * bound
@@ -373,9 +377,9 @@ def test_linear_init_statistics(fan_in, fan_out):
 
 def test_reset_parameters_draws_new_values():
     layer = nn.Linear(5, 5)
-    before = layer.weight.data.copy()
+    before = layer.weight._data.copy()
     layer.reset_parameters()
-    assert not np.array_equal(before, layer.weight.data)
+    assert not np.array_equal(before, layer.weight._data)
 
 
 # ------------------------------------------------------------------- gradients through layers
@@ -416,7 +420,7 @@ def test_flatten(start_dim, end_dim, expected):
 def test_activation_modules_equal_functions():
     x = mg.randn(3, 4)
     for module, function in ((nn.ReLU(), F.relu), (nn.Sigmoid(), F.sigmoid), (nn.Tanh(), F.tanh)):
-        np.testing.assert_array_equal(module(x).data, function(x).data)
+        np.testing.assert_array_equal(module(x)._data, function(x)._data)
 
 
 # ------------------------------------------------------------------- Dropout
@@ -426,12 +430,12 @@ def test_dropout_statistics(p):
     mg.manual_seed(0)
     x = (mg.rand(200_000) + 1.0).requires_grad_()        # in [1, 2): never 0 before dropout
     y = F.dropout(x, p)
-    kept = y.data != 0
+    kept = y._data != 0
     assert y.shape == x.shape and y.dtype == np.float32
     assert 1 - kept.mean() == pytest.approx(p, abs=0.01)          # the std of the fraction is ~0.001
-    np.testing.assert_allclose(y.data[kept], x.data[kept] / (1 - p), rtol=1e-6)
+    np.testing.assert_allclose(y._data[kept], x._data[kept] / (1 - p), rtol=1e-6)
     ones = F.dropout(mg.ones(200_000), p)
-    assert ones.data.mean() == pytest.approx(1.0, abs=0.03)       # ~5 standard errors at p = 0.8
+    assert ones._data.mean() == pytest.approx(1.0, abs=0.03)       # ~5 standard errors at p = 0.8
     y.sum().backward()
     np.testing.assert_allclose(x.grad, kept / (1 - p), rtol=1e-6)   # (D.2): dy/dx = m / (1 - p)
 
@@ -439,23 +443,23 @@ def test_dropout_statistics(p):
 def test_dropout_mask_follows_manual_seed():
     x = mg.ones(100)
     mg.manual_seed(3)
-    first = F.dropout(x).data
+    first = F.dropout(x)._data
     mg.manual_seed(3)
-    np.testing.assert_array_equal(F.dropout(x).data, first)
-    assert not np.array_equal(F.dropout(x).data, first)          # the next call draws a new mask
+    np.testing.assert_array_equal(F.dropout(x)._data, first)
+    assert not np.array_equal(F.dropout(x)._data, first)          # the next call draws a new mask
 
 
 def test_dropout_edge_cases_and_eval_mode():
     x = mg.randn(4, 5, requires_grad=True)
     assert F.dropout(x, 0.0) is x and F.dropout(x, 0.5, training=False) is x
     zeros = F.dropout(x, 1.0)
-    assert not zeros.data.any()
+    assert not zeros._data.any()
     zeros.sum().backward()
-    assert not x.grad.any()
+    assert not np.asarray(x.grad).any()
     layer = nn.Dropout(0.3)
     assert layer.p == 0.3 and repr(layer) == "Dropout(p=0.3, inplace=False)"
     assert repr(nn.Dropout()) == "Dropout(p=0.5, inplace=False)"
-    assert (layer(x).data == 0).any()
+    assert (layer(x)._data == 0).any()
     assert layer.eval()(x) is x                                      # identity in eval mode
 
 
@@ -487,7 +491,7 @@ def test_dropout_gradcheck_with_a_fixed_mask(dropout):
         return dropout(t)
 
     x = x64(4, 5)
-    assert (same_mask(x).data == 0).any() and mg.gradcheck(same_mask, (x,))
+    assert (same_mask(x)._data == 0).any() and mg.gradcheck(same_mask, (x,))
 
 
 # ------------------------------------------------------------------- Identity and ModuleList
@@ -540,7 +544,7 @@ def test_module_list_registers_its_modules():
     expected = x
     for layer in model.layers:
         expected = layer(expected).tanh()
-    np.testing.assert_array_equal(model(x).data, expected.data)     # eval: Dropout is the identity
+    np.testing.assert_array_equal(model(x)._data, expected._data)     # eval: Dropout is the identity
     _check_module(model, 5, 4)
 
 
@@ -584,7 +588,7 @@ def test_cross_entropy_loss_module():
     per_sample = -logp[np.arange(5), target]
     for reduction, expected in (("mean", per_sample.mean()), ("sum", per_sample.sum()), ("none", per_sample)):
         loss = nn.CrossEntropyLoss(reduction=reduction)(mg.tensor(logits), mg.tensor(target))
-        np.testing.assert_allclose(loss.data, expected, rtol=1e-12)
+        np.testing.assert_allclose(loss._data, expected, rtol=1e-12)
     z = x64(5, 4)
     assert mg.gradcheck(lambda t: nn.CrossEntropyLoss()(t, target), (z,))
     loss = nn.CrossEntropyLoss()(mg.tensor(logits.astype(np.float32), requires_grad=True), target)
@@ -596,14 +600,14 @@ def test_mse_loss_module():
     for reduction, expected in (("mean", ((a - b) ** 2).mean()), ("sum", ((a - b) ** 2).sum()),
                                 ("none", (a - b) ** 2)):
         loss = nn.MSELoss(reduction=reduction)(mg.tensor(a), mg.tensor(b))
-        np.testing.assert_allclose(loss.data, expected, rtol=1e-12)
+        np.testing.assert_allclose(loss._data, expected, rtol=1e-12)
     assert mg.gradcheck(lambda p, q: nn.MSELoss()(p, q), (x64(4, 3), x64(4, 3)))
 
 
 def test_training_a_tiny_classifier_reduces_the_loss():
     mg.manual_seed(0)
     x = mg.randn(64, 2)
-    y = mg.tensor((x.data[:, 0] * x.data[:, 1] > 0).astype(np.int64))     # XOR of the signs
+    y = mg.tensor((x._data[:, 0] * x._data[:, 1] > 0).astype(np.int64))     # XOR of the signs
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     opt = mg.optim.Adam(model.parameters(), lr=0.05)
     losses = []
@@ -614,7 +618,7 @@ def test_training_a_tiny_classifier_reduces_the_loss():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.25 * losses[0]
-    accuracy = (model(x).argmax(1).data == y.data).mean()
+    accuracy = (model(x).argmax(1)._data == y._data).mean()
     assert accuracy > 0.9
 
 
@@ -623,14 +627,14 @@ def test_init_bounds_and_gains():
     w = mg.zeros(300, 200)
     init.kaiming_uniform_(w, nonlinearity="relu")
     bound = math.sqrt(2.0) * math.sqrt(3.0 / 200)
-    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.98 * bound
+    assert np.abs(w._data).max() <= bound and np.abs(w._data).max() > 0.98 * bound
     init.xavier_uniform_(w)
     bound = math.sqrt(6.0 / (200 + 300))
-    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.98 * bound
+    assert np.abs(w._data).max() <= bound and np.abs(w._data).max() > 0.98 * bound
     init.normal_(w, mean=1.0, std=2.0)
-    assert w.data.mean() == pytest.approx(1.0, abs=0.03) and w.data.std() == pytest.approx(2.0, rel=0.02)
-    assert init.zeros_(w) is w and not w.data.any()
-    assert init.ones_(w) is w and (w.data == 1).all()
+    assert w._data.mean() == pytest.approx(1.0, abs=0.03) and w._data.std() == pytest.approx(2.0, rel=0.02)
+    assert init.zeros_(w) is w and not w._data.any()
+    assert init.ones_(w) is w and (w._data == 1).all()
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
     assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))

@@ -32,7 +32,7 @@ def test_cross_entropy_is_finite_and_exact_for_logits_of_1e4(dtype, no_warnings)
                              requires_grad=True)
     loss = F.cross_entropy(logits, minigrad.tensor([1, 0]), reduction="none")
     # sample 0: -log softmax = 1e4 - (-1e4) = 2e4;  sample 1: log(2) + 2e4
-    np.testing.assert_allclose(loss.data, [2e4, 2e4 + np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(loss._data, [2e4, 2e4 + np.log(2)], rtol=1e-6)
     loss.sum().backward()
     assert np.isfinite(logits.grad).all()
     np.testing.assert_allclose(logits.grad, [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-6)
@@ -42,8 +42,8 @@ def test_cross_entropy_is_finite_and_exact_for_logits_of_1e4(dtype, no_warnings)
 def test_log_softmax_and_softmax_are_finite_for_logits_of_1e4(dtype, no_warnings):
     x = minigrad.tensor(np.array([[1e4, -1e4], [-1e4, -1e4]], dtype=dtype), requires_grad=True)
     logp = F.log_softmax(x, dim=1)
-    np.testing.assert_allclose(logp.data, [[0, -2e4], [-np.log(2), -np.log(2)]], rtol=1e-6)
-    np.testing.assert_allclose(F.softmax(x, dim=1).data, [[1, 0], [0.5, 0.5]], rtol=1e-6)
+    np.testing.assert_allclose(logp._data, [[0, -2e4], [-np.log(2), -np.log(2)]], rtol=1e-6)
+    np.testing.assert_allclose(F.softmax(x, dim=1)._data, [[1, 0], [0.5, 0.5]], rtol=1e-6)
     logp.sum().backward()
     assert np.isfinite(x.grad).all()
 
@@ -52,12 +52,12 @@ def test_log_softmax_and_softmax_are_finite_for_logits_of_1e4(dtype, no_warnings
 def test_sigmoid_and_tanh_saturate_without_overflow(dtype, no_warnings):
     x = minigrad.tensor(np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype=dtype), requires_grad=True)
     s = x.sigmoid()
-    np.testing.assert_allclose(s.data, [0, 0, 0.5, 1, 1], atol=1e-30)
+    np.testing.assert_allclose(s._data, [0, 0, 0.5, 1, 1], atol=1e-30)
     s.sum().backward()
     np.testing.assert_allclose(x.grad, [0, 0, 0.25, 0, 0], atol=1e-30)
     x.grad = None
     t = x.tanh()
-    np.testing.assert_array_equal(t.data, [-1, -1, 0, 1, 1])
+    np.testing.assert_array_equal(t._data, [-1, -1, 0, 1, 1])
     t.sum().backward()
     np.testing.assert_array_equal(x.grad, [0, 0, 1, 0, 0])
 
@@ -65,19 +65,19 @@ def test_sigmoid_and_tanh_saturate_without_overflow(dtype, no_warnings):
 def test_sigmoid_of_the_largest_float32_values(no_warnings):
     big = np.finfo(np.float32).max
     s = minigrad.tensor(np.array([-big, big], dtype=np.float32)).sigmoid()
-    np.testing.assert_array_equal(s.data, [0, 1])
+    np.testing.assert_array_equal(s._data, [0, 1])
 
 
 # ---- BatchNorm ---------------------------------------------------------------------------------
 
 def test_batchnorm_of_a_constant_channel_gives_the_bias_and_finite_gradients(no_warnings):
     bn = nn.BatchNorm1d(2)
-    bn.bias.data[...] = [0.5, -2.0]
+    bn.bias._data[...] = [0.5, -2.0]
     x = np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32)
     x[:, 1] = 3.0                                                   # channel 1 is constant
     x = minigrad.tensor(x, requires_grad=True)
     y = bn(x)
-    np.testing.assert_array_equal(y.data[:, 1], np.full(8, -2.0, np.float32))
+    np.testing.assert_array_equal(y._data[:, 1], np.full(8, -2.0, np.float32))
     (y * minigrad.randn(8, 2)).sum().backward()
     for grad in (x.grad, bn.weight.grad, bn.bias.grad):
         assert np.isfinite(grad).all()
@@ -99,12 +99,12 @@ def test_batchnorm_float32_statistics_of_mean_1000_std_001_are_accurate(no_warni
     mean, var = x64.mean(0), x64.var(0)
     expected = (x64 - mean) / np.sqrt(var + 1e-5)
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, expected, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(bn.running_mean.data, 0.1 * mean, rtol=1e-6)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * var * 256 / 255, rtol=1e-6)
+    np.testing.assert_allclose(y._data, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(bn.running_mean._data, 0.1 * mean, rtol=1e-6)
+    np.testing.assert_allclose(bn.running_var._data, 0.9 + 0.1 * var * 256 / 255, rtol=1e-6)
     # normalised output: mean 0 and the std the eps allows, channel by channel
-    np.testing.assert_allclose(y.data.mean(0, dtype=np.float64), 0, atol=1e-5)
-    np.testing.assert_allclose(y.data.std(0, dtype=np.float64), np.sqrt(var / (var + 1e-5)), rtol=1e-5)
+    np.testing.assert_allclose(y._data.mean(0, dtype=np.float64), 0, atol=1e-5)
+    np.testing.assert_allclose(y._data.std(0, dtype=np.float64), np.sqrt(var / (var + 1e-5)), rtol=1e-5)
 
 
 # ---- anomaly mode ---------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_anomaly_mode_names_the_op_whose_backward_made_inf():
 
 def test_anomaly_mode_in_a_training_step_names_the_layer_op():
     model = nn.Sequential(nn.Linear(3, 2))
-    model[0].weight.data[0, 0] = np.inf
+    model[0].weight._data[0, 0] = np.inf
     with minigrad.detect_anomaly():
         with pytest.raises(RuntimeError, match="Function 'Linear' returned inf values"):
             F.cross_entropy(model(minigrad.randn(4, 3)), minigrad.tensor([0, 1, 0, 1]))
@@ -154,14 +154,14 @@ def test_without_anomaly_mode_nan_propagates_with_numpys_warning_only():
     x = minigrad.tensor([-1.0], requires_grad=True)
     with pytest.warns(RuntimeWarning, match="invalid value encountered in log"):
         y = x.log()
-    assert np.isnan(y.data).all()
+    assert np.isnan(y._data).all()
 
 
 def test_anomaly_mode_switches_off_on_exit_even_after_an_error():
     with pytest.raises(RuntimeError):
         with minigrad.detect_anomaly():
             minigrad.tensor([np.inf]) * 1
-    assert (minigrad.tensor([np.inf]) * 1).data[0] == np.inf        # no error outside
+    assert (minigrad.tensor([np.inf]) * 1)._data[0] == np.inf        # no error outside
 
 
 def test_anomaly_mode_passes_a_finite_training_step(no_warnings):

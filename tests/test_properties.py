@@ -33,7 +33,7 @@ def arrays(shape, elements=ANY):
 
 def check(func, inputs, expected):
     """func(*inputs) equals NumPy's ``expected`` and passes gradcheck on every input."""
-    np.testing.assert_allclose(func(*inputs).data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(func(*inputs)._data, expected, rtol=1e-10, atol=1e-12)
     assert minigrad.gradcheck(func, inputs)
 
 
@@ -133,7 +133,7 @@ def test_max(data, shape):
         return
     # along a dim, as in PyTorch: (values, indices)
     check(lambda t: t.max(axis, keepdim=keepdim).values, (leaf(x),), np.max(x, axis=axis, keepdims=keepdim))
-    np.testing.assert_array_equal(leaf(x).max(axis, keepdim=keepdim).indices.data,
+    np.testing.assert_array_equal(leaf(x).max(axis, keepdim=keepdim).indices._data,
                                   np.argmax(x, axis=axis, keepdims=keepdim))
 
 

@@ -59,9 +59,9 @@ def run_minigrad_seed_net(dtype, inputs, initial_state):
         optimizer.zero_grad()
         output = net(Tensor(x))
         F.cross_entropy(output, target).backward()
-        outputs.append(output.data)
+        outputs.append(output._data)
         for name, p in net.named_parameters():
-            grads.setdefault(name, []).append(p.grad.copy())
+            grads.setdefault(name, []).append(np.array(p.grad))
         optimizer.step()
     results = {f"initial/{k}": np.asarray(v) for k, v in initial_state.items()}
     results["output"] = np.stack(outputs)
@@ -69,7 +69,7 @@ def run_minigrad_seed_net(dtype, inputs, initial_state):
     results.update({f"final/{k}": v for k, v in net.state_dict().items()})
     net.eval()
     with minigrad.no_grad():
-        results["eval_output"] = net(Tensor(inputs["x_eval"])).data
+        results["eval_output"] = net(Tensor(inputs["x_eval"]))._data
     return results
 
 

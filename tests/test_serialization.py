@@ -51,7 +51,7 @@ def test_round_trip_of_a_trained_model_gives_identical_outputs(tmp_path):
     x = minigrad.randn(5, 6)
     for mode in ("eval", "train"):
         getattr(model, mode)(), getattr(restored, mode)()
-        np.testing.assert_array_equal(restored(x).data, model(x).data)
+        np.testing.assert_array_equal(restored(x)._data, model(x)._data)
 
 
 def test_every_entry_keeps_its_name_order_dtype_shape_and_value(tmp_path):
@@ -76,7 +76,7 @@ def test_tensors_numbers_and_any_numeric_dtype_can_be_saved(tmp_path):
              "half": np.ones(2, np.float16), "u8": np.arange(3, dtype=np.uint8)}
     minigrad.save(state, tmp_path / "misc.npz")
     loaded = minigrad.load(tmp_path / "misc.npz")
-    np.testing.assert_array_equal(loaded["t"], state["t"].data)
+    np.testing.assert_array_equal(loaded["t"], state["t"]._data)
     assert loaded["n"] == 7 and loaded["n"].dtype == np.int64
     for key in ("flag", "half", "u8"):
         assert loaded[key].dtype == state[key].dtype

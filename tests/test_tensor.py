@@ -9,7 +9,7 @@ import minigrad.nn as nn
 # ------------------------------------------------------------------- attributes
 def test_leaf_attributes():
     x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-    assert isinstance(x.data, np.ndarray)
+    assert isinstance(x._data, np.ndarray)
     assert x.grad is None and x.grad_fn is None and x.requires_grad and x.is_leaf
     assert x.shape == (2, 3) and x.ndim == 2 and x.dtype == np.float32
     assert x.size() == (2, 3) and x.size(1) == 3 and x.dim() == 2 and x.numel() == 6 and len(x) == 2
@@ -19,7 +19,7 @@ def test_result_attributes():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     assert y.requires_grad and not y.is_leaf
-    assert repr(y.grad_fn) == "<MulBackward>" and y.grad_fn.inputs[0] is x
+    assert repr(y.grad_fn) == "<MulBackward>" and y.grad_fn.next_functions[0][0].variable is x
     z = mg.tensor([1.0, 2.0]) * 2
     assert not z.requires_grad and z.grad_fn is None
 
@@ -27,12 +27,12 @@ def test_result_attributes():
 def test_numpy_shares_memory_and_refuses_when_grad_is_required():
     x = mg.tensor([1.0, 2.0])
     x.numpy()[0] = 5.0
-    assert x.data[0] == 5.0
+    assert x._data[0] == 5.0
     w = mg.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad. "
                                            r"Use tensor.detach\(\).numpy\(\) instead."):
         w.numpy()
-    assert w.detach().numpy() is w.data
+    assert w.detach().numpy() is w._data
 
 
 def test_item_and_conversions():
@@ -51,7 +51,7 @@ def test_detach_shares_data_and_leaves_the_graph():
     y = (x * 3).detach()
     assert not y.requires_grad and y.grad_fn is None
     d = x.detach()
-    assert d is not x and d.data is x.data
+    assert d is not x and d._data is x._data
 
 
 def test_backward_without_argument_on_a_scalar():
@@ -112,15 +112,15 @@ def test_tensor_copies_its_input():
     a = np.array([1.0, 2.0])
     t = mg.tensor(a)
     a[0] = 9.0
-    assert t.data[0] == 1.0
+    assert t._data[0] == 1.0
 
 
 def test_shape_arguments():
     for factory in (mg.zeros, mg.ones, mg.randn, mg.rand):
         assert factory(2, 3).shape == factory((2, 3)).shape == factory([2, 3]).shape == (2, 3)
     assert mg.zeros(()).shape == ()
-    np.testing.assert_array_equal(mg.zeros(2, 2).data, 0)
-    np.testing.assert_array_equal(mg.ones(2, 2).data, 1)
+    np.testing.assert_array_equal(mg.zeros(2, 2)._data, 0)
+    np.testing.assert_array_equal(mg.ones(2, 2)._data, 1)
     assert mg.ones(2, requires_grad=True).requires_grad
 
 
@@ -129,35 +129,35 @@ def test_like_factories_keep_shape_and_dtype():
     for like, value in ((mg.zeros_like, 0.0), (mg.ones_like, 1.0)):
         y = like(x)
         assert y.shape == (2, 3) and y.dtype == np.float64
-        np.testing.assert_array_equal(y.data, value)
+        np.testing.assert_array_equal(y._data, value)
         assert like(x, dtype=mg.float32).dtype == np.float32
 
 
 def test_arange():
-    np.testing.assert_array_equal(mg.arange(5).data, [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(mg.arange(5)._data, [0, 1, 2, 3, 4])
     assert mg.arange(5).dtype == np.int64
-    np.testing.assert_array_equal(mg.arange(2, 8, 2).data, [2, 4, 6])
+    np.testing.assert_array_equal(mg.arange(2, 8, 2)._data, [2, 4, 6])
     assert mg.arange(0, 1, 0.25).dtype == np.float32
     assert mg.arange(3, dtype=mg.float64).dtype == np.float64
 
 
 def test_random_factories():
     x = mg.rand(10_000)
-    assert x.data.min() >= 0 and x.data.max() < 1
-    assert abs(x.data.mean() - 0.5) < 0.02
+    assert x._data.min() >= 0 and x._data.max() < 1
+    assert abs(x._data.mean() - 0.5) < 0.02
     z = mg.randn(10_000)
-    assert abs(z.data.mean()) < 0.05 and abs(z.data.std() - 1) < 0.05
+    assert abs(z._data.mean()) < 0.05 and abs(z._data.std() - 1) < 0.05
 
 
 def test_manual_seed_makes_runs_repeat():
     mg.manual_seed(123)
-    a = mg.randn(5).data, mg.rand(3).data, nn.Linear(3, 2).weight.data
+    a = mg.randn(5)._data, mg.rand(3)._data, nn.Linear(3, 2).weight._data
     mg.manual_seed(123)
-    b = mg.randn(5).data, mg.rand(3).data, nn.Linear(3, 2).weight.data
+    b = mg.randn(5)._data, mg.rand(3)._data, nn.Linear(3, 2).weight._data
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
     mg.manual_seed(124)
-    assert not np.array_equal(mg.randn(5).data, a[0])
+    assert not np.array_equal(mg.randn(5)._data, a[0])
     with pytest.raises(TypeError):
         mg.manual_seed(1.5)
 
@@ -203,31 +203,42 @@ def test_in_place_operators_update_the_same_tensor():
     updated through a loop variable changes in the model; without __isub__ Python would
     bind the loop variable to a new tensor and the model would never learn."""
     model = nn.Linear(2, 1)
-    before = model.weight.data.copy()
+    before = model.weight._data.copy()
     model(mg.ones(3, 2)).sum().backward()
     with mg.no_grad():
         for p in model.parameters():
             p -= 0.1 * p.grad
-    np.testing.assert_allclose(model.weight.data, before - 0.1 * 3, rtol=1e-6)
+    np.testing.assert_allclose(model.weight._data, before - 0.1 * 3, rtol=1e-6)
     assert model.weight.requires_grad and model.weight.is_leaf
     x = mg.tensor([1.0, 2.0])
     same = x
     x += mg.tensor([1.0, 1.0]); x *= 3; x /= 2; x -= 1
     assert x is same
-    np.testing.assert_allclose(x.data, [2.0, 3.5])
+    np.testing.assert_allclose(x._data, [2.0, 3.5])
 
 
-def test_in_place_operator_inside_a_graph_makes_a_new_tensor():
-    """h's values may be saved for backward (here by h * h), so ``h += 1`` is ``h = h + 1``."""
+def test_in_place_operator_inside_a_graph_is_recorded_on_the_same_tensor():
+    """``h += 1`` changes h itself, as in PyTorch; its grad_fn becomes the Add's node."""
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     h = w * 3
-    square = h * h
-    saved = h
+    before = h.grad_fn
+    same = h
     h += 1
-    assert h is not saved and h.grad_fn is not None
-    np.testing.assert_array_equal(saved.data, [3.0, 6.0])
-    (square.sum() + h.sum()).backward()
-    np.testing.assert_allclose(w.grad, 2 * 9 * w.data + 3)
+    assert h is same and h.grad_fn is not before and h._version == 1
+    assert h.grad_fn.next_functions[0][0] is before
+    np.testing.assert_array_equal(h._data, [4.0, 7.0])
+    (h * h).sum().backward()
+    np.testing.assert_allclose(w.grad, 2 * (3 * w._data + 1) * 3)
+
+
+def test_in_place_write_to_a_saved_tensor_raises_at_backward():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3
+    square = h * h                                   # Mul saves h
+    h += 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*is at version 1; "
+                                           "expected version 0 instead"):
+        square.sum().backward()
 
 
 # ------------------------------------------------------------------- printing
@@ -313,21 +324,21 @@ def test_comparisons_give_boolean_tensors_without_grad():
                              (x == 2, [False, True, False]),
                              (x != mg.tensor([1.0, 0.0, 3.0]), [False, True, False])):
         assert result.dtype == np.bool_ and not result.requires_grad
-        np.testing.assert_array_equal(result.data, expected)
+        np.testing.assert_array_equal(result._data, expected)
 
 
 def test_indexing_with_tensors():
     x = mg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
     picked = x[mg.arange(3), mg.tensor([0, 3, 1])]
-    np.testing.assert_array_equal(picked.data, [0.0, 7.0, 9.0])
+    np.testing.assert_array_equal(picked._data, [0.0, 7.0, 9.0])
     picked.sum().backward()
     assert x.grad.sum() == 3 and x.grad[1, 3] == 1
-    np.testing.assert_array_equal(x[x > 5].data, [6, 7, 8, 9, 10, 11])
+    np.testing.assert_array_equal(x[x > 5]._data, [6, 7, 8, 9, 10, 11])
 
 
 def test_argmax():
     x = mg.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]])
-    np.testing.assert_array_equal(x.argmax(1).data, [1, 0])
+    np.testing.assert_array_equal(x.argmax(1)._data, [1, 0])
     assert x.argmax().item() == 3
 
 
@@ -339,14 +350,14 @@ def test_tensors_hash_by_identity():
 
 def test_std_min_argmin_clone_match_numpy_and_keep_the_graph():
     x = mg.tensor(np.array([[3.0, -1.0, 2.0], [0.5, 4.0, -2.0]]), requires_grad=True)
-    np.testing.assert_allclose(x.std(1).data, x.data.std(axis=1, ddof=1))
-    np.testing.assert_allclose(x.std(unbiased=False).data, x.data.std())
+    np.testing.assert_allclose(x.std(1)._data, x._data.std(axis=1, ddof=1))
+    np.testing.assert_allclose(x.std(unbiased=False)._data, x._data.std())
     values, indices = x.min(1)
-    np.testing.assert_array_equal(values.data, [-1.0, -2.0])
-    np.testing.assert_array_equal(indices.data, [1, 2])
+    np.testing.assert_array_equal(values._data, [-1.0, -2.0])
+    np.testing.assert_array_equal(indices._data, [1, 2])
     assert x.min().item() == -2.0 and x.argmin().item() == 5
     copy = x.clone()
-    assert copy.data is not x.data and copy.grad_fn is not None
+    assert copy._data is not x._data and copy.grad_fn is not None
     (values.sum() + copy.sum()).backward()
     np.testing.assert_array_equal(x.grad, [[1.0, 2.0, 1.0], [1.0, 1.0, 2.0]])
 
@@ -354,14 +365,14 @@ def test_std_min_argmin_clone_match_numpy_and_keep_the_graph():
 def test_more_factories_follow_pytorch():
     mg.manual_seed(0)
     r = mg.randint(0, 10, (100,))
-    assert r.dtype == np.int64 and r.shape == (100,) and 0 <= r.data.min() and r.data.max() < 10
+    assert r.dtype == np.int64 and r.shape == (100,) and 0 <= r._data.min() and r._data.max() < 10
     assert mg.randint(5, (2, 3)).shape == (2, 3)
-    assert mg.full((2, 3), 7.0).dtype == np.float32 and mg.full((2, 3), 7.0).data.sum() == 42
-    np.testing.assert_array_equal(mg.eye(3).data, np.eye(3))
+    assert mg.full((2, 3), 7.0).dtype == np.float32 and mg.full((2, 3), 7.0)._data.sum() == 42
+    np.testing.assert_array_equal(mg.eye(3)._data, np.eye(3))
     a = np.arange(4.0)
     t = mg.from_numpy(a)
     a[0] = 9
-    assert t.dtype == np.float64 and t.data[0] == 9          # shares memory, keeps float64
+    assert t.dtype == np.float64 and t._data[0] == 9          # shares memory, keeps float64
     assert mg.randn_like(t).shape == (4,) and mg.randn_like(t).dtype == np.float64
     with pytest.raises(TypeError, match="expected np.ndarray"):
         mg.from_numpy([1.0, 2.0])
@@ -372,6 +383,6 @@ def test_integer_tensors_meeting_floats_give_float32_as_in_pytorch():
     assert (counts * 0.5).dtype == np.float32 and (0.5 * counts).dtype == np.float32
     assert (counts / 2).dtype == np.float32 and (1 / (counts + 1)).dtype == np.float32
     assert (counts + 1).dtype == np.int64                    # integer with integer stays integer
-    np.testing.assert_allclose((counts / 4).data, np.arange(5) / 4)
+    np.testing.assert_allclose((counts / 4)._data, np.arange(5) / 4)
     x64 = mg.tensor(np.ones(3), requires_grad=True)
     assert (x64 * 0.5).dtype == np.float64                   # float64 is never narrowed

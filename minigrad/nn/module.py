@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..autograd import no_grad
 from ..tensor import Tensor
 
 
@@ -176,7 +177,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = np.zeros_like(p.grad)
+                p.grad.zero_()
 
     def requires_grad_(self, requires_grad: bool = True):
         for p in self.parameters():
@@ -185,10 +186,11 @@ class Module:
 
     def state_dict(self, destination=None, prefix="") -> "OrderedDict[str, np.ndarray]":
         """Every parameter and buffer by PyTorch's dotted name (``fc1.weight``,
-        ``bn1.running_mean``), as a copy of its NumPy array."""
+        ``bn1.running_mean``), as a tensor sharing its memory (detached), as in PyTorch: a
+        snapshot that later training must not change is ``copy.deepcopy(model.state_dict())``."""
         out = OrderedDict() if destination is None else destination
         for key, value in self._state_entries(prefix).items():
-            out[key] = value.data.copy()
+            out[key] = value.detach()
         return out
 
     def _state_entries(self, prefix=""):
@@ -217,7 +219,7 @@ class Module:
         for key in entries:
             if key in state_dict:
                 value = state_dict[key]
-                arrays[key] = value.data if isinstance(value, Tensor) else np.asarray(value)
+                arrays[key] = value._data if isinstance(value, Tensor) else np.asarray(value)
         errors = []
         if strict:
             if missing:
@@ -226,22 +228,22 @@ class Module:
                 errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         for key, value in arrays.items():
             target = entries[key]
-            if value.shape != target.data.shape:
+            if value.shape != target._data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {_size(value.shape)} from "
-                    f"checkpoint, the shape in current model is {_size(target.data.shape)}.")
+                    f"checkpoint, the shape in current model is {_size(target._data.shape)}.")
             elif value.dtype.kind not in "biuf":
                 errors.append(f"dtype mismatch for {key}: copying a param of dtype {value.dtype} "
-                              f"from checkpoint, the model needs numbers ({target.data.dtype}).")
+                              f"from checkpoint, the model needs numbers ({target._data.dtype}).")
         if errors:
             errors.append("Build the model with the same layers, names and sizes as the one "
                           "whose state_dict was saved" + ("; strict=False loads only the keys "
                           "both have" if missing or unexpected else ""))
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for key, value in arrays.items():
-            target = entries[key]
-            target.data[...] = value.astype(target.data.dtype, copy=False)
+        with no_grad():
+            for key, value in arrays.items():
+                entries[key].copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ dtype
@@ -251,8 +253,8 @@ class Module:
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for value in table.values():
-                    if value is not None and value.data.dtype.kind == "f":
-                        value.data = value.data.astype(dtype)
+                    if value is not None and value._data.dtype.kind == "f":
+                        value._data = value._data.astype(dtype)
                         if value.grad is not None:
                             value.grad = value.grad.astype(dtype)
         return self

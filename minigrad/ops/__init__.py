@@ -4,4 +4,4 @@ from .elementwise import (Abs, Add, Cast, Div, Dropout, Exp, Log, Mul, Neg, Pow,
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy, LogSoftmax, MSELoss
 from .reduce import Max, Mean, Sum
-from .shape import Cat, Clone, Index, Permute, Reshape, Stack
+from .shape import Cat, Clone, Index, Permute, Reshape, SetItem, Stack

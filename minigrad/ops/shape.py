@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
+from .elementwise import unbroadcast
 
 
 class Clone(Function):
@@ -76,3 +77,33 @@ class Stack(Function):
     def backward(ctx, grad):
         n = grad.shape[ctx.axis]
         return tuple(np.take(grad, i, axis=ctx.axis) for i in range(n))
+
+
+class SetItem(Function):
+    """``x[index] = value`` as an op, out of place: ``Tensor.__setitem__`` writes the result
+    back into x's memory and makes this node x's grad_fn. PyTorch calls the node CopySlices.
+
+    x: any shape; value: broadcastable to ``x[index]``; returns x with the region replaced.
+    """
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index, ctx.value_shape = index, np.shape(value)
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # out = x outside the region and value inside it: the overwritten part of x gets no
+        # gradient, and value gets the region's gradient (summed back over any broadcast)
+        dx = dvalue = None
+        if ctx.needs_input_grad[0]:
+            dx = grad.copy()
+            dx[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            dvalue = unbroadcast(grad[ctx.index], ctx.value_shape)
+        return dx, dvalue
+
+    def name(self) -> str:
+        return "CopySlices"
