@@ -179,7 +179,7 @@ class _SavedVersion:
         self.shape, self.dtype, self.made_by = array.shape, array.dtype, made_by
 
     def error(self) -> RuntimeError:
-        origin = f", which is output 0 of {self.made_by.name()}," if self.made_by is not None else ""
+        origin = f", which is output 0 of {type(self.made_by).__name__}," if self.made_by is not None else ""
         return RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {_type_name(self.shape, self.dtype)}{origin} is at version "

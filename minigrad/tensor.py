@@ -506,6 +506,15 @@ class Tensor:
     def std(self, dim=None, keepdim=False, unbiased=True):
         return self.var(dim, keepdim, unbiased).sqrt()
 
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm, as ``torch.Tensor.norm``: (sum |x|^p)^(1/p); p = inf is max |x|."""
+        if p == float("inf"):
+            largest = self.abs().max(dim, keepdim)
+            return largest.values if isinstance(dim, int) else largest
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
     def max(self, dim=None, keepdim=False):
         """The largest element; along one ``dim``, as in PyTorch, the pair (values, indices),
         so ``_, pred = logits.max(1)`` and ``x.max(1, keepdim=True).values`` work; over a
