@@ -1,6 +1,19 @@
-"""minigrad: an educational deep-learning framework in NumPy, shaped like PyTorch."""
+"""minigrad: an educational deep-learning framework in NumPy, shaped like PyTorch.
+
+The modules depend on each other in one direction only; each imports only modules above it:
+
+    autograd        the engine: Function, graph nodes, the backward walk, grad modes (NumPy only)
+    ops/            every op, a Function on plain arrays                  (imports autograd)
+    random, printing                                                      (NumPy only)
+    tensor          Tensor: data API and operators, which call ops; hands its class to autograd
+    functional      tensor factories and function forms (minigrad.randn, minigrad.relu, ...)
+    gradcheck       numerical gradients                                   (autograd, tensor)
+    nn/             Module and the layers; nn.functional calls ops        (tensor, ops)
+    optim, data, serialization, experiment, __main__                      (the layers above)
+"""
 import numpy as _np
 
+from . import autograd
 from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .functional import (allclose, arange, argmax, cat, exp, eye, from_numpy, full, log, matmul, max,

@@ -13,6 +13,7 @@ for backward, that backward then raises instead of using the wrong numbers.
 """
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
 from collections import namedtuple
@@ -152,6 +153,20 @@ class Tensor:
         if self._data.size != 1 or self._data.dtype.kind not in "iu":
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
+
+    def __deepcopy__(self, memo):
+        """A new leaf with a copy of the values (and of .grad), as ``copy.deepcopy`` of a torch
+        tensor: no graph, no hooks, and a version counter and accumulator of its own."""
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment: deepcopy x.detach() instead")
+        new = object.__new__(type(self))
+        new._start(self._data.copy())
+        new.requires_grad = self.requires_grad
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        return new
 
     def detach(self) -> "Tensor":
         """The same memory outside the graph. Unlike ``.data`` it shares the version counter,

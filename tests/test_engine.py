@@ -89,6 +89,19 @@ def test_detach_shares_the_version_counter_and_data_does_not():
     assert x._version == 1 and x.tolist() == [3.0, 4.0]
 
 
+def test_deepcopy_makes_an_independent_leaf():
+    """A copied model must not send its gradients to the original's accumulator."""
+    import copy
+    layer = nn.Linear(2, 1)
+    graph = layer(mg.ones(1, 2)).sum()              # the original's accumulators are alive
+    twin = copy.deepcopy(layer)
+    twin(mg.ones(1, 2)).sum().backward()
+    assert layer.weight.grad is None and twin.weight.grad.tolist() == [[1.0, 1.0]]
+    assert isinstance(twin.weight, nn.Parameter) and twin.weight._version_counter is not layer.weight._version_counter
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(graph)
+
+
 # ------------------------------------------------------------------ PyTorch's graph
 def test_nodes_link_to_nodes_and_leaves_through_accumulate_grad():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
