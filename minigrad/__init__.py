@@ -1,6 +1,4 @@
 """minigrad: an educational deep-learning framework in NumPy, shaped like PyTorch."""
-import numpy as _np
-
 from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .functional import (allclose, arange, argmax, cat, exp, eye, from_numpy, full, log, matmul, max,
@@ -12,11 +10,13 @@ from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
 
-float32 = _np.float32
-float64 = _np.float64
-int64 = _np.int64
-float = float32
-double = float64
-long = int64
+# issue 12: devices, dtypes and the functions PyTorch course code calls
+from .device import accelerator, backends, cuda, device
+from .dtypes import (bool, cdouble, cfloat, complex64, complex128, double, float, float16, float32,
+                     float64, half, int, int8, int16, int32, int64, long, short, uint8)
+from .functional import (abs, all, any, argsort, chunk, clamp, clip, eq, equal, flatten, ge, gt, histc,
+                         histogram, inference_mode, le, log2, log10, log_softmax, lt, ne, numel, pow,
+                         rsqrt, softmax, sort, split, topk, where)
+from . import return_types
 
 __version__ = "0.1.0"
