@@ -270,17 +270,21 @@ class BCELoss(Function):
         w = 1 if weight is None else weight.astype(x.dtype)
         losses = -w * (y * log_x + (1 - y) * log_1mx)                            # (BCE.1)
         ctx.reduction = reduction
-        ctx.save_for_backward(x, y, w, log_x, log_1mx)
+        ctx.save_for_backward(x, y, w)
         return _pointwise_reduced(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        x, y, w, log_x, log_1mx = ctx.saved_tensors
+        x, y, w = ctx.saved_tensors
         g = _pointwise_scale(grad, x.size, ctx.reduction)
         # (BCE.2) dl/dx = w (x - y) / (x (1 - x)), the denominator kept >= 1e-12 as PyTorch does
         dx = g * w * (x - y) / np.maximum(x * (1 - x), 1e-12)
-        # (BCE.3) dl/dy = w (log(1 - x) - log x), with the clamped logs
-        dy = g * w * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
+        dy = None
+        if ctx.needs_input_grad[1]:
+            # (BCE.3) dl/dy = w (log(1 - x) - log x): PyTorch does not clamp these logs, so at
+            # x = 0 or 1 this gradient is infinite
+            with np.errstate(divide="ignore"):
+                dy = g * w * (np.log1p(-x) - np.log(x))
         return dx, dy
 
 
