@@ -309,6 +309,21 @@ class inference_mode:
         return run
 
 
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from start to end, both included (float32 by default)."""
+    return Tensor(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad=requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor to be filled (by an initialiser, say). PyTorch leaves its memory as it was;
+    minigrad fills it with zeros, so that a forgotten fill shows the same values every run."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False) -> Tensor:
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
 # ---- device= on every factory (issue 12): tensors are made on the CPU, the only device
 def _made_on_cpu(factory):
     """``factory`` also taking ``device=`` (and ``pin_memory=False``), which must name the CPU."""
@@ -322,5 +337,6 @@ def _made_on_cpu(factory):
 
 
 (tensor, randn, rand, randint, randn_like, rand_like, full, eye, zeros, ones, zeros_like, ones_like,
- arange) = map(_made_on_cpu, (tensor, randn, rand, randint, randn_like, rand_like, full, eye, zeros,
-                              ones, zeros_like, ones_like, arange))
+ arange, linspace, empty, empty_like) = map(_made_on_cpu, (
+    tensor, randn, rand, randint, randn_like, rand_like, full, eye, zeros, ones, zeros_like, ones_like,
+    arange, linspace, empty, empty_like))

@@ -566,7 +566,12 @@ class Tensor:
         if condition.dtype != np.bool_:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                                f"with dtype {condition.dtype}: write a comparison such as x > 0")
-        return ops.Where.apply(self, _operand(other, self), condition=condition)
+        chosen, other = _promoted(self, _operand(other, self))
+        # PyTorch's promotion: an integer tensor meeting a floating one takes the floating dtype
+        if isinstance(other, Tensor) and (other._data.dtype.kind == "f") != (chosen._data.dtype.kind == "f"):
+            floating = (other if other._data.dtype.kind == "f" else chosen)._data.dtype
+            chosen, other = chosen.to(floating), other.to(floating)
+        return ops.Where.apply(chosen, other, condition=condition)
 
     def softmax(self, dim, dtype=None):
         from .nn import functional as F

@@ -38,11 +38,12 @@ def _check_cross_entropy(logits, target, ignore_index=-100, name="cross_entropy"
 
 def _cross_entropy_error(logits, target, name):
     if logits.ndim != 2:
-        fix = (f"did you swap them? The call is {name}({'logits' if name == 'cross_entropy' else 'input'}, target)"
+        noun = "logits" if name == "cross_entropy" else "input"
+        fix = (f"did you swap them? The call is {name}({noun}, target)"
                if logits.ndim == 1 and target.ndim == 2 else
-               "for one sample use logits.unsqueeze(0) and a target of shape (1,)"
+               f"for one sample use {noun}.unsqueeze(0) and a target of shape (1,)"
                if logits.ndim == 1 else "flatten the extra axes into N first")
-        return RuntimeError(f"{name} expects logits of shape (N, C), got shape "
+        return RuntimeError(f"{name} expects {noun} of shape (N, C), got shape "
                             f"{tuple(logits.shape)}: {fix}")
     if logits.dtype.kind != "f":
         return NotImplementedError(f"\"log_softmax\" not implemented for {logits.dtype}: "
