@@ -141,14 +141,16 @@ CASES = [
     ("gelu (tanh)", lambda: (lambda a: F.gelu(a, approximate="tanh"), (_x(3, 4),))),
     ("silu", lambda: (F.silu, (_x(3, 4),))),
     ("softplus (beta, threshold)", lambda: (lambda a: F.softplus(a * 2, beta=0.5, threshold=1), (_x(3, 4),))),
-    ("embedding (repeated rows)", lambda: (lambda w: F.embedding(mg.tensor([[0, 2, 2], [3, 1, 0]]), w), (_x(4, 3),))),
+    ("embedding (repeated rows)", lambda: (
+        lambda w: F.embedding(mg.tensor([[0, 2, 2], [3, 1, 0]]), w), (_x(4, 3),))),
     ("nll_loss (weight, ignore_index)", lambda: (
         lambda a: F.nll_loss(a, mg.tensor([0, -100, 2, 1]), weight=mg.tensor([0.5, 2.0, 1.0])), (_x(4, 3),))),
     ("cross_entropy (weight, ignore, smoothing)", lambda: (
         lambda a: F.cross_entropy(a, mg.tensor([0, 2, -100, 1]), weight=mg.tensor([0.3, 1.0, 2.0]),
                                   label_smoothing=0.2), (_x(4, 3),))),
     ("cross_entropy (smoothing, none)", lambda: (
-        lambda a: F.cross_entropy(a, mg.tensor([0, 2, 1, 1]), label_smoothing=0.1, reduction="none"), (_x(4, 3),))),
+        lambda a: F.cross_entropy(a, mg.tensor([0, 2, 1, 1]), label_smoothing=0.1, reduction="none"),
+        (_x(4, 3),))),
     ("binary_cross_entropy (weight)", lambda: (
         lambda a, y: F.binary_cross_entropy(a.sigmoid(), y, weight=mg.tensor([1.0, 2.0, 0.5])),
         (_x(4, 3), _prob(4, 3)))),
@@ -160,7 +162,8 @@ CASES = [
     ("Embedding", _embedding_case),
     ("LeakyReLU, ELU, GELU, SiLU, Softplus", lambda: _module_case(
         nn.Sequential(nn.LeakyReLU(), nn.ELU(), nn.GELU(), nn.SiLU(), nn.Softplus()), 3, 4)),
-    ("Softmax, LogSoftmax (modules)", lambda: _module_case(nn.Sequential(nn.Softmax(1), nn.LogSoftmax(0)), 3, 4)),
+    ("Softmax, LogSoftmax (modules)", lambda: _module_case(
+        nn.Sequential(nn.Softmax(1), nn.LogSoftmax(0)), 3, 4)),
     ("NLLLoss, CrossEntropyLoss (options)", lambda: (
         lambda a: nn.NLLLoss(ignore_index=0)(a, mg.tensor([0, 1, 2]))
         + nn.CrossEntropyLoss(label_smoothing=0.3)(a, mg.tensor([2, 1, 0])), (_x(3, 4),))),
@@ -168,7 +171,8 @@ CASES = [
         lambda a, y: nn.BCELoss()(a.sigmoid(), y) + nn.BCEWithLogitsLoss(reduction="sum")(a, y),
         (_x(3, 4), _prob(3, 4)))),
     ("L1Loss, SmoothL1Loss", lambda: (
-        lambda a, b: nn.L1Loss(reduction="sum")(a, b) + nn.SmoothL1Loss(beta=2.0)(a, b), (_x(3, 4), _x(3, 4)))),
+        lambda a, b: nn.L1Loss(reduction="sum")(a, b) + nn.SmoothL1Loss(beta=2.0)(a, b),
+        (_x(3, 4), _x(3, 4)))),
 ]
 
 

@@ -634,7 +634,8 @@ class Tensor:
         """(hist, bin_edges) of ``bins`` equal bins (or the given edges), as ``torch.histogram``."""
         from .return_types import histogram
         data = self._float_data_for("histogram")
-        counts, edges = np.histogram(data, bins=_raw(bins), range=range, weights=_raw(weight), density=density)
+        counts, edges = np.histogram(data, bins=_raw(bins), range=range, weights=_raw(weight),
+                                     density=density)
         return histogram(Tensor._wrap(counts.astype(data.dtype)), Tensor._wrap(edges.astype(data.dtype)))
 
     def _float_data_for(self, name):

@@ -228,8 +228,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """-input[target] for log-probabilities (N, C), (NLL.1): log_softmax then nll_loss is
     cross_entropy. ``weight`` and ``ignore_index`` as in :func:`cross_entropy`."""
-    return ops.NLLLoss.apply(input, _indices(target), reduction=_legacy_reduction(size_average, reduce, reduction),
-                             weight=_raw(weight), ignore_index=ignore_index)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return ops.NLLLoss.apply(input, _indices(target), reduction=reduction, weight=_raw(weight),
+                             ignore_index=ignore_index)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -249,7 +250,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|input - target|, (L1.1)."""
-    return ops.L1Loss.apply(input, _target(target, input), reduction=_legacy_reduction(size_average, reduce, reduction))
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return ops.L1Loss.apply(input, _target(target, input), reduction=reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
