@@ -130,67 +130,6 @@ class CrossEntropy(Function):
         return dlogits * _reduction_scale(grad, w_y, ctx.reduction), None
 
 
-class NLLLoss(Function):
-    """L = -input[target], the negative log-likelihood of log-probabilities, as
-    ``torch.nn.functional.nll_loss``: cross-entropy is log_softmax followed by this.
-
-    input: (N, C) log-probabilities; target: (N,) class indices or ``ignore_index``;
-    weight: (C,) or None.  (NLL.1) L_n = -w_y input[n, target_n]; the mean is (CE.3).
-    """
-
-    @staticmethod
-    def forward(ctx, input, target, reduction="mean", weight=None, ignore_index=-100):
-        _check_reduction(reduction)
-        _check_cross_entropy(input, target, ignore_index, name="nll_loss")
-        _check_class_weight(weight, input.shape[1])
-        rows, target, w_y = _picked(target, weight, ignore_index, input.dtype)
-        ctx.shape, ctx.reduction = input.shape, reduction
-        ctx.save_for_backward(target, w_y)
-        return _reduced(-input[rows, target] * w_y, w_y, reduction)              # (NLL.1)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # (NLL.2) dL_n/dinput[n, c] = -w_y where c = target_n, and 0 elsewhere
-        target, w_y = ctx.saved_tensors
-        dinput = np.zeros(ctx.shape, dtype=w_y.dtype)
-        dinput[np.arange(len(target)), target] = -w_y
-        return dinput * _reduction_scale(grad, w_y, ctx.reduction), None
-
-
-def _picked(target, weight, ignore_index, dtype):
-    """(rows, safe target, w_y): w_y[n] = weight[target_n] (1 without weights), 0 where the
-    target is ignore_index; the ignored targets are replaced by class 0 so they index safely."""
-    ignored = target == ignore_index
-    safe = np.where(ignored, 0, target)
-    w_y = np.ones(len(target), dtype) if weight is None else weight.astype(dtype)[safe]
-    w_y[ignored] = 0
-    return np.arange(len(target)), safe, w_y
-
-
-def _reduced(losses, w_y, reduction):
-    """(CE.3) the per-sample losses, their sum, or their sum over sum_n w_y."""
-    if reduction == "none":
-        return losses
-    total = losses.sum()
-    if reduction == "sum":
-        return np.asarray(total, dtype=losses.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):      # every target ignored: nan, as PyTorch
-        return np.asarray(total / w_y.sum(), dtype=losses.dtype)
-
-
-def _reduction_scale(grad, w_y, reduction):
-    """What dL/dL_n is for each reduction, shaped to multiply an (N, C) gradient."""
-    if reduction == "none":
-        return grad[:, None]
-    return grad / w_y.sum() if reduction == "mean" else grad
-
-
-def _check_class_weight(weight, classes):
-    if weight is not None and weight.shape != (classes,):
-        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight.shape)}")
-
-
 def _warn_if_broadcast(x, y):
     if isinstance(y, np.ndarray) and y.shape != x.shape:
         # broadcasting (N, 1) against (N,) gives an (N, N) loss: almost always a bug
@@ -224,7 +163,7 @@ class MSELoss(Function):
         return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
 
 
-# ---------------------------------------------------------------- issue 12: binary and robust losses
+# ---------------------------------------------------------------- issue 12: binary, L1 and NLL losses; class weights
 def _pointwise_reduced(losses, reduction):
     """The elementwise losses, their mean or their sum."""
     if reduction == "none":
@@ -374,3 +313,64 @@ class SmoothL1Loss(Function):
         (slope,) = ctx.saved_tensors
         dx = slope * _pointwise_scale(grad, slope.size, ctx.reduction)           # (SL1.2)
         return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+
+
+class NLLLoss(Function):
+    """L = -input[target], the negative log-likelihood of log-probabilities, as
+    ``torch.nn.functional.nll_loss``: cross-entropy is log_softmax followed by this.
+
+    input: (N, C) log-probabilities; target: (N,) class indices or ``ignore_index``;
+    weight: (C,) or None.  (NLL.1) L_n = -w_y input[n, target_n]; the mean is (CE.3).
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction="mean", weight=None, ignore_index=-100):
+        _check_reduction(reduction)
+        _check_cross_entropy(input, target, ignore_index, name="nll_loss")
+        _check_class_weight(weight, input.shape[1])
+        rows, target, w_y = _picked(target, weight, ignore_index, input.dtype)
+        ctx.shape, ctx.reduction = input.shape, reduction
+        ctx.save_for_backward(target, w_y)
+        return _reduced(-input[rows, target] * w_y, w_y, reduction)              # (NLL.1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # (NLL.2) dL_n/dinput[n, c] = -w_y where c = target_n, and 0 elsewhere
+        target, w_y = ctx.saved_tensors
+        dinput = np.zeros(ctx.shape, dtype=w_y.dtype)
+        dinput[np.arange(len(target)), target] = -w_y
+        return dinput * _reduction_scale(grad, w_y, ctx.reduction), None
+
+
+def _picked(target, weight, ignore_index, dtype):
+    """(rows, safe target, w_y): w_y[n] = weight[target_n] (1 without weights), 0 where the
+    target is ignore_index; the ignored targets are replaced by class 0 so they index safely."""
+    ignored = target == ignore_index
+    safe = np.where(ignored, 0, target)
+    w_y = np.ones(len(target), dtype) if weight is None else weight.astype(dtype)[safe]
+    w_y[ignored] = 0
+    return np.arange(len(target)), safe, w_y
+
+
+def _reduced(losses, w_y, reduction):
+    """(CE.3) the per-sample losses, their sum, or their sum over sum_n w_y."""
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return np.asarray(total, dtype=losses.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):      # every target ignored: nan, as PyTorch
+        return np.asarray(total / w_y.sum(), dtype=losses.dtype)
+
+
+def _reduction_scale(grad, w_y, reduction):
+    """What dL/dL_n is for each reduction, shaped to multiply an (N, C) gradient."""
+    if reduction == "none":
+        return grad[:, None]
+    return grad / w_y.sum() if reduction == "mean" else grad
+
+
+def _check_class_weight(weight, classes):
+    if weight is not None and weight.shape != (classes,):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
