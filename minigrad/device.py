@@ -92,6 +92,16 @@ def not_compiled(named, what="tensors") -> AssertionError:
         "minigrad.cuda.is_available() else 'cpu'")
 
 
+def cuda_error(where=None, what="tensors") -> AssertionError:
+    """What ``x.cuda(where)`` and ``model.cuda(where)`` raise; ``where`` is None, an index, a
+    name or a device, as PyTorch takes it."""
+    if where is None or (isinstance(where, int) and not isinstance(where, bool)):
+        named = device("cuda", where)
+    else:
+        named = device(where)
+    return not_compiled(named, what)
+
+
 class _Backend:
     """What ``torch.cuda``, ``torch.backends.mps`` and ``torch.accelerator`` answer on a
     machine without that hardware: nothing is available, there are no devices, and seeding

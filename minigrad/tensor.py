@@ -460,9 +460,8 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        from .device import device as named, not_compiled
-        raise not_compiled(named("cuda" if device is None else device if isinstance(device, str)
-                                 else f"cuda:{device}"))
+        from .device import cuda_error
+        raise cuda_error(device)
 
     def type(self, dtype=None, non_blocking=False):
         """No argument: the legacy type name ('minigrad.FloatTensor'); a dtype or such a name:
@@ -539,7 +538,8 @@ class Tensor:
         """Each element held inside [min, max]; bounds are numbers or tensors, either may be
         None. The gradient passes where the element was already inside (bounds included)."""
         if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None: give a bound, "
+                               "e.g. x.clamp(min=0)")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             # a tensor bound is a choice per element between x and the bound: where
             out = self if min is None else ops.Where.apply(min, self, condition=_raw(self < min))

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..device import device as named_device, not_compiled, parse_to
+from ..device import cuda_error, parse_to
 from ..tensor import Tensor
 
 
@@ -282,7 +282,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        raise not_compiled(named_device("cuda" if device is None else f"cuda:{device}"), "modules")
+        raise cuda_error(device, "modules")
 
     def apply(self, fn):
         """Call ``fn`` on every sub-module (children first, depth first) and then on this one,
