@@ -272,13 +272,14 @@ def test_embedding_from_pretrained_is_frozen_unless_asked():
 @pytest.mark.parametrize("call, error, message", [
     (lambda lib: lib.nn.Embedding(4, 2)(lib.tensor([0.0, 1.0])), RuntimeError, "'indices' to have one of"),
     (lambda lib: lib.nn.Embedding(4, 2)(lib.tensor([4])), IndexError, "index out of range in self"),
+    (lambda lib: lib.nn.Embedding(4, 2)(lib.tensor([-1])), IndexError, "index out of range in self"),
     (lambda lib: lib.nn.Embedding(4, 2, padding_idx=4), AssertionError, "Padding_idx must be within"),
     (lambda lib: lib.nn.functional.gelu(lib.zeros(2), approximate="fast"), RuntimeError,
      "approximate argument must be either none or tanh"),
     (lambda lib: lib.nn.functional.one_hot(lib.tensor([0.0])), RuntimeError, "only applicable to index tensor"),
     (lambda lib: lib.nn.functional.one_hot(lib.tensor([0, 3]), 3), RuntimeError, "smaller than num_classes"),
     (lambda lib: lib.nn.functional.one_hot(lib.tensor([-1])), RuntimeError, "must be non-negative"),
-], ids=["float-indices", "index-range", "padding_idx", "gelu", "one_hot-float", "one_hot-large", "one_hot-neg"])
+], ids=["float-indices", "index-range", "negative-index", "padding_idx", "gelu", "one_hot-float", "one_hot-large", "one_hot-neg"])
 def test_layer_errors_match_pytorch(call, error, message, torch):
     with pytest.raises(error, match=message):
         call(mg)

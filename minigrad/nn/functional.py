@@ -201,12 +201,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                            f"types: Long, Int; but got minigrad.{legacy_name(index.dtype)}Tensor instead "
                            "(while checking arguments for embedding): convert the indices with .long()")
     rows = weight.shape[0]
-    if index.size and (index.min() < -rows or index.max() >= rows):
+    if index.size and (index.min() < 0 or index.max() >= rows):
         raise IndexError(f"index out of range in self: the indices must be in [0, {rows - 1}] for an "
                          f"embedding of {rows} rows (got {index.min()}..{index.max()})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += rows
-    return ops.Embedding.apply(weight, index=index % rows, padding_idx=padding_idx)
+    return ops.Embedding.apply(weight, index=index, padding_idx=padding_idx)
 
 
 def one_hot(tensor, num_classes=-1):
