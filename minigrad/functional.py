@@ -1,6 +1,7 @@
 """Tensor factories and the function forms of ops (``minigrad.relu(x)`` and friends)."""
 import builtins
 import functools
+import inspect
 
 import numpy as np
 
@@ -333,6 +334,11 @@ def _made_on_cpu(factory):
         cpu_only(device)
         return factory(*args, **kwargs)
 
+    # so that help(minigrad.zeros) lists device= and pin_memory= too
+    signature = inspect.signature(factory)
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+             for name, default in (("device", None), ("pin_memory", False))]
+    make.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])
     return make
 
 

@@ -52,6 +52,13 @@ def test_asking_for_cuda_says_minigrad_runs_on_the_cpu_and_what_to_write(make):
         make()
 
 
+def test_factories_show_device_in_their_signatures():
+    import inspect
+    for factory in (mg.zeros, mg.tensor, mg.randn, mg.arange, mg.zeros_like, mg.linspace):
+        parameters = inspect.signature(factory).parameters
+        assert parameters["device"].default is None and "dtype" in parameters
+
+
 def test_mps_is_named_in_its_error():
     with pytest.raises(AssertionError, match="not compiled with MPS enabled"):
         mg.zeros(2).to("mps")
@@ -260,6 +267,22 @@ def test_embedding_initialises_n01_and_keeps_the_padding_row_at_zero():
     grad = np.asarray(emb.weight.grad)
     assert np.all(grad[3] == 0) and np.all(grad[5] == 2) and grad.sum() == 2 * 50
     assert list(emb.state_dict()) == ["weight"]
+
+
+def test_embedding_module_matches_torch_from_the_same_table(torch):
+    table = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
+    index = np.array([[0, 2, 2], [5, 1, 2]])
+    results = []
+    for lib in (mg, torch):
+        emb = lib.nn.Embedding(6, 4, padding_idx=2)
+        emb.load_state_dict({"weight": lib.tensor(table)})
+        out = emb(lib.tensor(index))
+        (out * lib.arange(4.0)).sum().backward()
+        results.append((out.detach().numpy(), np.asarray(emb.weight.grad)))
+    (ours, our_grad), (theirs, their_grad) = results
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(our_grad, their_grad)
+    assert np.all(our_grad[2] == 0) and np.all(our_grad[0] == np.arange(4.0))
 
 
 def test_embedding_from_pretrained_is_frozen_unless_asked():
