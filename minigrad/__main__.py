@@ -145,7 +145,7 @@ CASES = [
         lambda w: F.embedding(mg.tensor([[0, 2, 2], [3, 1, 0]]), w), (_x(4, 3),))),
     ("nll_loss (weight, ignore_index)", lambda: (
         lambda a: F.nll_loss(a, mg.tensor([0, -100, 2, 1]), weight=mg.tensor([0.5, 2.0, 1.0])), (_x(4, 3),))),
-    ("cross_entropy (weight, ignore, smoothing)", lambda: (
+    ("cross_entropy (all options)", lambda: (
         lambda a: F.cross_entropy(a, mg.tensor([0, 2, -100, 1]), weight=mg.tensor([0.3, 1.0, 2.0]),
                                   label_smoothing=0.2), (_x(4, 3),))),
     ("cross_entropy (smoothing, none)", lambda: (
