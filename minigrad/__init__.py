@@ -11,6 +11,7 @@ from . import nn, optim
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
+from .threads import get_num_threads, set_num_threads
 
 float32 = _np.float32
 float64 = _np.float64
