@@ -62,4 +62,4 @@ clean-notebooks: $(STAMP)
 FORCE:
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) .venv-lowest out .pytest_cache
