@@ -24,6 +24,7 @@ from . import nn, optim
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
+from .threads import get_num_threads, set_num_threads
 
 # devices, dtypes and the functions PyTorch course code calls
 from .device import accelerator, backends, cuda, device
