@@ -120,7 +120,7 @@ def test_scale_invariance_identities_hold_for_a_weight_followed_by_batchnorm(a):
     model = small_bn_net()
     closure = cross_entropy_closure(model, rng)
     out = probes.scale_invariance(model, closure, model[3].weight, a)
-    assert out["loss_scaled"] == pytest.approx(out["loss"], rel=1e-6)          # L(a w) = L(w)
+    assert out["loss_scaled"] == pytest.approx(out["loss"], rel=1e-5)          # L(a w) = L(w), up to eps
     assert out["grad_ratio"] == pytest.approx(1 / a, rel=1e-4)                 # (PR.7)
     assert out["grad_error"] < 1e-4
     assert abs(out["cosine_w_grad"]) < 1e-4          # (PR.8), up to BN's eps next to var
