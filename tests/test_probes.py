@@ -26,14 +26,16 @@ def spd(rng, eigenvalues):
     return q @ np.diag(eigenvalues) @ q.T, q
 
 
-def small_bn_net(batch_norm=True):
+def small_bn_net(batch_norm=True, eps=1e-12):
+    """Linear -> [BN] -> ReLU twice, then Linear, in float64; a tiny BN eps makes the
+    scale invariance exact to rounding (eps breaks it at order eps / var)."""
     minigrad.manual_seed(0)
     layers = [nn.Linear(6, 8, bias=not batch_norm)]
     if batch_norm:
-        layers.append(nn.BatchNorm1d(8))
+        layers.append(nn.BatchNorm1d(8, eps=eps))
     layers += [nn.ReLU(), nn.Linear(8, 8, bias=not batch_norm)]
     if batch_norm:
-        layers.append(nn.BatchNorm1d(8))
+        layers.append(nn.BatchNorm1d(8, eps=eps))
     layers += [nn.ReLU(), nn.Linear(8, 3)]
     return nn.Sequential(*layers).double()
 
@@ -120,10 +122,10 @@ def test_scale_invariance_identities_hold_for_a_weight_followed_by_batchnorm(a):
     model = small_bn_net()
     closure = cross_entropy_closure(model, rng)
     out = probes.scale_invariance(model, closure, model[3].weight, a)
-    assert out["loss_scaled"] == pytest.approx(out["loss"], rel=1e-5)          # L(a w) = L(w), up to eps
-    assert out["grad_ratio"] == pytest.approx(1 / a, rel=1e-4)                 # (PR.7)
-    assert out["grad_error"] < 1e-4
-    assert abs(out["cosine_w_grad"]) < 1e-4          # (PR.8), up to BN's eps next to var
+    assert out["loss_scaled"] == pytest.approx(out["loss"], rel=1e-10)         # L(a w) = L(w)
+    assert out["grad_ratio"] == pytest.approx(1 / a, rel=1e-8)                 # (PR.7)
+    assert out["grad_error"] < 1e-8
+    assert abs(out["cosine_w_grad"]) < 1e-10                                   # (PR.8)
 
 
 def test_scale_invariance_fails_where_no_batchnorm_follows():
