@@ -39,12 +39,13 @@ from .optim import SGD
 from .tensor import Tensor
 
 
-def _state(model):
-    """Copies of every parameter's and buffer's array, to put back with _restore."""
+def snapshot(model) -> list:
+    """Copies of the arrays of every parameter and buffer of ``model``, for restore()."""
     return [t._data.copy() for t in (*model.parameters(), *model.buffers())]
 
 
-def _restore(model, saved):
+def restore(model, saved) -> None:
+    """Put back the arrays of snapshot(model) in place, and clear every .grad."""
     for t, array in zip((*model.parameters(), *model.buffers()), saved):
         t._data[...] = array
     model.zero_grad()
@@ -54,7 +55,7 @@ def loss_and_grads(model, closure):
     """(loss as a float, [gradient array of each parameter]) at the current parameters.
 
     A parameter that gets no gradient counts as a zero gradient. Leaves .grad set; the
-    probes below call it between _state and _restore.
+    probes below call it between snapshot and restore.
     """
     model.zero_grad()
     loss = closure()
@@ -89,12 +90,12 @@ def internal_covariate_shift(model, closure, layers, lr: float) -> dict:
     ||G_i||, "cosine": (len(layers),) array}. The model is left as it was.
     """
     params = list(model.parameters())
-    saved = _state(model)
+    saved = snapshot(model)
     _, grads = loss_and_grads(model, closure)                                   # (PR.1)
     l2, relative, cosine = [], [], []
     for weight in layers:
         k = next(i for i, p in enumerate(params) if p is weight)
-        _restore(model, saved)
+        restore(model, saved)
         for p, g in zip(params[:k], grads[:k]):                                 # (PR.2)
             p._data -= lr * g
         _, moved = loss_and_grads(model, closure)
@@ -102,7 +103,7 @@ def internal_covariate_shift(model, closure, layers, lr: float) -> dict:
         l2.append(np.linalg.norm(before - after))                               # (PR.3)
         relative.append(l2[-1] / np.linalg.norm(before))
         cosine.append(_cosine(before, after))
-    _restore(model, saved)
+    restore(model, saved)
     return {"l2": np.array(l2), "relative": np.array(relative), "cosine": np.array(cosine)}
 
 
@@ -121,18 +122,18 @@ def landscape_along_gradient(model, closure, step_lengths) -> dict:
     The model is left as it was.
     """
     params = list(model.parameters())
-    saved = _state(model)
+    saved = snapshot(model)
     loss, grads = loss_and_grads(model, closure)
     g = flat(grads)
     losses, change = [], []
     for eta in step_lengths:
-        _restore(model, saved)
+        restore(model, saved)
         for p, gp in zip(params, grads):
             p._data -= eta * gp
         moved_loss, moved = loss_and_grads(model, closure)
         losses.append(moved_loss)
         change.append(np.linalg.norm(flat(moved) - g))
-    _restore(model, saved)
+    restore(model, saved)
     etas, losses, change = np.asarray(step_lengths, dtype=np.float64), np.array(losses), np.array(change)
     grad_norm = float(np.linalg.norm(g))
     return {"loss": loss, "grad_norm": grad_norm, "step_lengths": etas, "losses": losses,
@@ -149,12 +150,12 @@ def scale_invariance(model, closure, weight, a: float) -> dict:
     holds)}, every gradient taken with respect to ``weight`` alone. The model is left as it was.
     """
     k = next(i for i, p in enumerate(model.parameters()) if p is weight)
-    saved = _state(model)
+    saved = snapshot(model)
     w = weight._data.ravel().astype(np.float64)
     loss, grads = loss_and_grads(model, closure)
     weight._data *= a
     loss_scaled, scaled = loss_and_grads(model, closure)
-    _restore(model, saved)
+    restore(model, saved)
     g, g_scaled = grads[k].ravel().astype(np.float64), scaled[k].ravel().astype(np.float64)
     return {"loss": loss, "loss_scaled": loss_scaled,
             "grad_ratio": float(np.linalg.norm(g_scaled) / np.linalg.norm(g)),
