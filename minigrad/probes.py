@@ -158,9 +158,9 @@ def scale_invariance(model, closure, weight, a: float) -> dict:
     restore(model, saved)
     g, g_scaled = grads[k].ravel().astype(np.float64), scaled[k].ravel().astype(np.float64)
     return {"loss": loss, "loss_scaled": loss_scaled,
-            "grad_ratio": float(np.linalg.norm(g_scaled) / np.linalg.norm(g)),
+            "grad_ratio": float(np.linalg.norm(g_scaled) / np.linalg.norm(g)),            # (PR.7)
             "grad_error": float(np.linalg.norm(a * g_scaled - g) / np.linalg.norm(g)),
-            "cosine_w_grad": _cosine(w, g)}
+            "cosine_w_grad": _cosine(w, g)}                                               # (PR.8)
 
 
 def track(model, batches, loss_fn, steps: int, lr: float, every: int, measure,

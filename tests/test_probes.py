@@ -147,3 +147,24 @@ def test_sgd_only_grows_a_scale_invariant_weight_without_weight_decay():
 
     norms = probes.track(model, data, F.cross_entropy, steps=40, lr=0.5, every=1, measure=measure)
     assert np.all(np.diff(norms) > 0)                                          # (PR.9)
+
+
+def test_every_label_lesson_10_cites_is_defined_and_tags_code():
+    import json
+    import re
+    from pathlib import Path
+
+    from minigrad.nn import batchnorm_variants
+    root = Path(__file__).resolve().parent.parent
+    lesson = json.loads((root / "lessons" / "10_why_batchnorm_helps.ipynb").read_text())
+    text = "".join("".join(cell["source"]) for cell in lesson["cells"])
+    cited = set(re.findall(r"\((?:PR|NB|LP)\.\d+", text))
+    assert len(cited) >= 12
+    sources = {"PR": Path(probes.__file__).read_text(), "NB": Path(batchnorm_variants.__file__).read_text(),
+               "LP": Path(batchnorm_variants.__file__).read_text()}
+    tests_text = Path(__file__).read_text() + (root / "tests" / "test_batchnorm_variants.py").read_text()
+    for label in sorted(cited):
+        source = sources[label[1:3]]
+        docstring, code = source.split('"""', 2)[1], source.split('"""', 2)[2]
+        assert label + ")" in docstring, f"{label}) is not defined in the module docstring"
+        assert f"# {label})" in code or f"# {label})" in tests_text, f"no line is tagged {label})"
