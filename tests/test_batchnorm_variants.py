@@ -26,7 +26,7 @@ def test_noisy_batchnorm_with_zero_noise_is_batchnorm_forward_backward_and_runni
     plain, noisy = nn.BatchNorm1d(4), NoisyBatchNorm1d(4, n_m=0.0, n_v=1.0, r_m=0.0, r_v=0.0)
     outputs, grads = [], []
     for layer in (plain, noisy):
-        layer.weight.data[...] = [0.5, 1.0, 2.0, -1.0]
+        layer.weight._data[...] = [0.5, 1.0, 2.0, -1.0]
         xt = Tensor(x, requires_grad=True)
         y = layer(xt)
         (y * Tensor(g)).sum().backward()

@@ -78,7 +78,7 @@ def test_probes_leave_the_model_as_they_found_it():
     rng = np.random.default_rng(2)
     model = small_bn_net()
     closure = cross_entropy_closure(model, rng)
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: np.array(v) for k, v in model.state_dict().items()}
     probes.landscape_along_gradient(model, closure, [0.1, 1.0])
     probes.internal_covariate_shift(model, closure, [model[3].weight, model[6].weight], lr=0.5)
     probes.scale_invariance(model, closure, model[3].weight, 4.0)
