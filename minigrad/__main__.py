@@ -8,6 +8,7 @@ summary table, and writes the figure (default ``out/figure1.png``).
 broadcasting shapes and prints one row each: name, max relative error, verdict.
 """
 import argparse
+import math
 import sys
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import experiment, nn
 from minigrad.nn import functional as F
+from minigrad.nn.batchnorm_variants import LpBatchNorm1d, NoisyBatchNorm1d
 
 
 _rng = np.random.default_rng(0)
@@ -68,6 +70,12 @@ def _same_mask(func):
         return func(*inputs)
 
     return run
+
+
+def _seeded_module_case(module, *shape):
+    """_module_case for a module that draws random numbers: the same draw at every call."""
+    run, inputs = _module_case(module, *shape)
+    return _same_mask(run), inputs
 
 
 # (name, builder) -> builder() returns (func, inputs); inputs are float64 and require grad
@@ -173,6 +181,9 @@ CASES = [
     ("L1Loss, SmoothL1Loss", lambda: (
         lambda a, b: nn.L1Loss(reduction="sum")(a, b) + nn.SmoothL1Loss(beta=2.0)(a, b),
         (_x(3, 4), _x(3, 4)))),
+    ("NoisyBatchNorm1d (train, seeded)", lambda: _seeded_module_case(NoisyBatchNorm1d(3), 5, 3)),
+    ("LpBatchNorm1d (p = 1)", lambda: _module_case(LpBatchNorm1d(3, p=1), 6, 3)),
+    ("LpBatchNorm1d (p = inf)", lambda: _module_case(LpBatchNorm1d(3, p=math.inf), 6, 3)),
 ]
 
 

@@ -113,3 +113,15 @@ def test_the_demo_command_writes_a_png(tmp_path, capsys):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     assert "step 200/200" in printed and "test acc, final (200)" in printed
+
+
+def test_figure1_panel_a_shows_the_phase_at_chance():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    steps = np.arange(0, 1100, 100)
+    plain = np.array([.1, .1, .1, .11, .5, .8, .9, .93, .95, .96, .97])
+    histories = {key: {"steps": steps, "test_acc": acc, "sigmoid_input": np.zeros((len(steps), 3))}
+                 for key, acc in (("plain", plain), ("bn", np.full(len(steps), 0.97)))}
+    low, high = E.plot_figure1(histories).axes[0].get_ylim()
+    assert low <= 0.05 and high >= 0.97          # chance (10%) and the end are both in view
