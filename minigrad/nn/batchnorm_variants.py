@@ -60,9 +60,9 @@ class NoisyBatchNorm1d(BatchNorm1d):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None, *, n_m: float = N_M,
+                 track_running_stats: bool = True, device=None, dtype=None, *, n_m: float = N_M,
                  n_v: float = N_V, r_m: float = R_M, r_v: float = R_V):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
         self.n_m, self.n_v, self.r_m, self.r_v = n_m, n_v, r_m, r_v
 
     def noise(self, shape, dtype):
