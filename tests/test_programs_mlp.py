@@ -1,0 +1,59 @@
+"""The tutorial-style MLP + BatchNorm1d program on MNIST (tests/programs/mlp_batchnorm_mnist.py):
+it trains on the bundled data, resumes from its checkpoint exactly, and gives PyTorch's
+losses when its imports are swapped for torch."""
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "programs"))
+import swap  # noqa: E402
+
+SMALL = dict(root=str(swap.DATA), batch_size=32, train_indices=range(512), test_indices=range(500))
+
+
+def test_it_trains_on_the_bundled_data(tmp_path, capsys):
+    program = swap.load("mlp_batchnorm_mnist")
+    losses, evaluations = program.main(num_epochs=2, checkpoint=str(tmp_path / "ckpt.pt"), **SMALL)
+    assert len(losses) == 2 * 16
+    assert np.mean(losses[-8:]) < 0.5 * np.mean(losses[:4])
+    (loss1, correct1), (loss2, correct2) = evaluations
+    assert loss2 < loss1 and correct2 / 500 > 0.6          # chance is 0.1
+    assert "Test set: Average loss" in capsys.readouterr().out
+
+
+def test_resuming_from_the_checkpoint_continues_the_same_run(tmp_path):
+    program = swap.load("mlp_batchnorm_mnist")
+    straight, straight_eval = program.main(num_epochs=3, checkpoint=str(tmp_path / "a.pt"), **SMALL)
+    first, first_eval = program.main(num_epochs=1, checkpoint=str(tmp_path / "b.pt"), **SMALL)
+    rest, rest_eval = program.main(num_epochs=3, checkpoint=str(tmp_path / "b.pt"), resume=True, **SMALL)
+    assert len(first) == 16 and len(rest) == 32
+    assert first + rest == straight                   # bit for bit: weights, momentum, StepLR, batch order
+    assert first_eval + rest_eval == straight_eval
+
+
+def test_the_same_program_under_torch_gives_the_same_losses(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    for name, module in swap.torchvision_stand_in().items():
+        monkeypatch.setitem(sys.modules, name, module)
+    ours, theirs = swap.load("mlp_batchnorm_mnist"), swap.load("mlp_batchnorm_mnist", "torch")
+    assert theirs.torch is torch and theirs.datasets.MNIST.__module__ == "swap"
+    ours.torch.manual_seed(0)
+    init = ours.Net(ours.input_size, ours.hidden_size, ours.num_classes).state_dict()
+    # the same batches: a fixed random subset, visited in order (the two libraries' shuffles
+    # draw different permutations from the same seed)
+    order = np.random.default_rng(0).permutation(60000)[:512].tolist()
+    run = dict(SMALL, train_indices=order, shuffle=False, num_epochs=2)
+    our_losses, our_eval = ours.main(checkpoint=str(tmp_path / "ours.pt"), init_state=init, **run)
+    their_losses, their_eval = theirs.main(checkpoint=str(tmp_path / "theirs.pt"),
+                                           init_state=swap.to_torch(init), **run)
+    np.testing.assert_allclose(our_losses, their_losses, rtol=1e-5)         # measured: 3e-7
+    for (our_loss, our_correct), (their_loss, their_correct) in zip(our_eval, their_eval):
+        assert our_loss == pytest.approx(their_loss, rel=1e-5) and abs(our_correct - their_correct) <= 1
+    # and each library resumes from its own checkpoint
+    _, our_rest = ours.main(checkpoint=str(tmp_path / "ours.pt"), init_state=init, resume=True,
+                            **dict(run, num_epochs=3))
+    _, their_rest = theirs.main(checkpoint=str(tmp_path / "theirs.pt"), resume=True,
+                                init_state=swap.to_torch(init), **dict(run, num_epochs=3))
+    assert our_rest[0][0] == pytest.approx(their_rest[0][0], rel=1e-4)
