@@ -313,6 +313,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.factor, self.patience, self.threshold = factor, patience, threshold
         self.mode, self.threshold_mode, self.cooldown, self.eps = mode, threshold_mode, cooldown, eps
         self.min_lrs = _per_group(min_lr, optimizer.param_groups, "min_lrs")
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr   # for groups added later
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.best = self.mode_worse
         self.cooldown_counter = 0
@@ -331,12 +332,22 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
+            self._cover_new_groups()
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
                 new_lr = max(group["lr"] * self.factor, min_lr)
                 if group["lr"] - new_lr > self.eps:
                     group["lr"] = new_lr
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self._group_lrs()
+
+    def _cover_new_groups(self):
+        """Give groups added by add_param_group since construction the scalar min_lr."""
+        missing = len(self.optimizer.param_groups) - len(self.min_lrs)
+        if missing and self.default_min_lr is None:
+            raise RuntimeError("The number of param groups in the `optimizer` is different from "
+                               "when `ReduceLROnPlateau` was initialized, and `min_lr` was a list: "
+                               "pass a single min_lr, or build the scheduler after the last add_param_group")
+        self.min_lrs += [self.default_min_lr] * missing
 
     def _is_better(self, a):
         if self.threshold_mode == "rel":
