@@ -69,14 +69,21 @@ def save(obj, path) -> None:
         raise
 
 
-def load(path):
+def load(path, map_location=None, weights_only=True):
     """Read a checkpoint written by :func:`save` and rebuild the object that was saved
     (dicts, lists, tuples, Tensors, arrays, numbers, strings), ready for
     ``model.load_state_dict(ckpt['model'])``.
 
+    ``map_location`` and ``weights_only`` are accepted as torch.load takes them: every
+    tensor lands on the CPU (the only device), and nothing but data is ever read, whatever
+    weights_only says.
+
     Raises ValueError, naming the file, if it is not a minigrad checkpoint (a pickle, a
     ``torch.save`` file, a truncated download) or if it holds an object array.
     """
+    if map_location is not None and not callable(map_location) and not str(map_location).startswith("cpu"):
+        raise RuntimeError(f"map_location={map_location!r}: minigrad runs on the CPU only, and "
+                           "every tensor it loads is on the CPU; drop map_location or pass 'cpu'")
     path = os.fspath(path)
     try:
         with zipfile.ZipFile(path) as archive:
