@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 import minigrad
+from test_parity_core import TOL, _ids, _stored
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import make_optim_fixtures as cases  # noqa: E402
-
-TOL = {"float64": 1e-10, "float32": 1e-5}
 
 
 @pytest.fixture(scope="module")
@@ -32,20 +31,12 @@ def torch():
     return torch
 
 
-def _stored(golden, prefix):
-    return {k[len(prefix):]: v for k, v in golden.items() if k.startswith(prefix)}
-
-
 def assert_same(actual, expected, dtype):
     assert sorted(actual) == sorted(expected)
     for key, want in expected.items():
         np.testing.assert_allclose(actual[key], want, rtol=TOL[dtype], atol=TOL[dtype], err_msg=key)
         if key.startswith(("step/", "grad/")):
             assert actual[key].dtype == want.dtype, key
-
-
-def _ids(table):
-    return [case[0] for case in table]
 
 
 # ------------------------------------------------------------------- golden values

@@ -38,22 +38,18 @@ def torchvision_stand_in():
     from minigrad.vision import datasets as ours
 
     class MNIST(torch.utils.data.Dataset):
+        """Ours underneath (the same bytes, the same uint8 (28, 28) images), torch around."""
+
         def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
-            source = ours.MNIST(root, train=train, download=download)       # the same bytes
-            self.data = torch.from_numpy(source.data.numpy().copy())
-            self.targets = torch.from_numpy(source.targets.numpy().copy())
-            self.transform, self.target_transform = transform, target_transform
+            self.source = ours.MNIST(root, train, transform, target_transform, download)
+            self.data = torch.from_numpy(self.source.data.numpy().copy())
+            self.targets = torch.from_numpy(self.source.targets.numpy().copy())
 
         def __getitem__(self, index):
-            img, target = self.data[index].numpy(), int(self.targets[index])
-            if self.transform is not None:
-                img = self.transform(img)
-            if self.target_transform is not None:
-                target = self.target_transform(target)
-            return img, target
+            return self.source[index]
 
         def __len__(self):
-            return len(self.data)
+            return len(self.source)
 
     class Compose:
         def __init__(self, transforms):
