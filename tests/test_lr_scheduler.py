@@ -53,7 +53,8 @@ def test_chainable_schedules_carry_on_from_a_rate_set_by_hand():
 def test_two_schedulers_on_one_optimiser_multiply():
     opt = sgd(1.0)
     a, b = S.StepLR(opt, step_size=1, gamma=0.5), S.ExponentialLR(opt, gamma=0.1)
-    a.step(), b.step()
+    a.step()
+    b.step()
     assert opt.param_groups[0]["lr"] == pytest.approx(0.05)
 
 
@@ -61,16 +62,18 @@ def test_onecycle_shape_and_momentum():
     opt = sgd(0.1, momentum=0.9)
     sched = S.OneCycleLR(opt, max_lr=1.0, total_steps=10)
     lrs, momenta = [], []
-    for _ in range(10):
+    for t in range(10):
+        if t:
+            opt.step()
+            sched.step()
         lrs.append(opt.param_groups[0]["lr"])
         momenta.append(opt.param_groups[0]["momentum"])
-        opt.step()
-        sched.step() if len(lrs) < 10 else None
     assert lrs[0] == pytest.approx(1.0 / 25) and max(lrs) == pytest.approx(1.0) and np.argmax(lrs) == 2
     assert lrs[-1] == pytest.approx(1.0 / 25 / 1e4)
     assert momenta[0] == 0.95 and min(momenta) == pytest.approx(0.85) and np.argmin(momenta) == 2
+    sched.step()                                            # step 10 of 10 is still allowed
     with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total steps is 10"):
-        sched.step(), sched.step()
+        sched.step()
 
 
 def test_onecycle_moves_adams_beta1():

@@ -163,11 +163,10 @@ def test_scheduler_state_dict_resumes_like_torch(torch, name, make_opt, make_sch
         model, x, y = cases._start(lib, "float64")
         opt = make_opt(lib, model)
         sched = make_sched(lib, opt)
-        plateau = isinstance(sched, lib.optim.lr_scheduler.ReduceLROnPlateau)
         metric = iter(cases.PLATEAU_METRIC)
         for _ in range(steps_before):
             opt.step()
-            sched.step(next(metric)) if plateau else sched.step()
+            cases.step_schedule(lib, sched, next(metric))
         saved_opt, saved_sched = opt.state_dict(), sched.state_dict()
         opt = make_opt(lib, model)
         sched = make_sched(lib, opt)
@@ -176,7 +175,7 @@ def test_scheduler_state_dict_resumes_like_torch(torch, name, make_opt, make_sch
         rates = []
         for _ in range(steps_after):
             opt.step()
-            sched.step(next(metric)) if plateau else sched.step()
+            cases.step_schedule(lib, sched, next(metric))
             rates.append(sched.get_last_lr())
         return saved_sched, rates
 
