@@ -5,8 +5,9 @@ import pytest
 
 import minigrad as mg
 from minigrad.data import default_root, load_mnist
-from minigrad.utils.data import (DataLoader, Dataset, Subset, TensorDataset, default_collate,
-                                 random_split)
+from minigrad.utils.data import (DataLoader, Dataset, RandomSampler, SequentialSampler, Subset,
+                                 SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
+                                 default_collate, random_split)
 from minigrad.vision import datasets, transforms
 
 
@@ -50,6 +51,34 @@ def test_sampler_gives_the_order():
     assert [b.tolist() for (b,) in loader] == [[5, 3], [1]] and len(loader) == 2
     with pytest.raises(ValueError, match="sampler option is mutually exclusive with shuffle"):
         DataLoader(range(3), sampler=[0], shuffle=True)
+
+
+def test_the_loader_holds_the_sampler_that_gives_its_order():
+    assert isinstance(DataLoader(range(4)).sampler, SequentialSampler)
+    assert isinstance(DataLoader(range(4), shuffle=True).sampler, RandomSampler)
+
+
+def test_subset_random_sampler_visits_its_indices_in_a_new_order_each_pass():
+    sampler = SubsetRandomSampler([10, 20, 30, 40, 50], generator=mg.Generator().manual_seed(0))
+    passes = [list(sampler) for _ in range(3)]
+    assert all(sorted(p) == [10, 20, 30, 40, 50] for p in passes) and len({tuple(p) for p in passes}) > 1
+    loader = DataLoader(list(range(100)), batch_size=2, sampler=sampler)
+    assert len(loader) == 3 and sorted(sum((b.tolist() for b in loader), [])) == [10, 20, 30, 40, 50]
+
+
+def test_random_sampler_with_replacement_and_num_samples():
+    drawn = list(RandomSampler(range(5), replacement=True, num_samples=1000))
+    assert len(drawn) == 1000 and set(drawn) == set(range(5))
+    three = list(RandomSampler(range(5), num_samples=3))
+    assert len(three) == 3 == len(set(three)) and len(RandomSampler(range(5), num_samples=3)) == 3
+
+
+def test_weighted_random_sampler_follows_the_weights():
+    drawn = np.array(list(WeightedRandomSampler([1.0, 0.0, 3.0], num_samples=20000)))
+    assert not np.any(drawn == 1) and np.mean(drawn == 2) == pytest.approx(0.75, abs=0.015)
+    assert sorted(WeightedRandomSampler([1.0, 2.0, 3.0], 3, replacement=False)) == [0, 1, 2]
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
+        WeightedRandomSampler([1.0], 0)
 
 
 def test_num_workers_is_accepted_and_loads_the_same_batches():

@@ -6,7 +6,11 @@ permutation each epoch with ``shuffle=True``), fetches the samples one by one an
 *collates* each batch: samples ``[(x0, y0), (x1, y1), ...]`` become ``[X, Y]`` with the
 x's stacked into one Tensor along a new first axis, as ``torch.utils.data.default_collate``.
 
-Randomness: ``shuffle`` and ``random_split`` draw from ``generator=`` (a
+The order comes from a sampler: SequentialSampler (``shuffle=False``), RandomSampler
+(``shuffle=True``), or one passed as ``sampler=`` (SubsetRandomSampler, WeightedRandomSampler,
+or a plain list of indices).
+
+Randomness: ``shuffle``, the random samplers and ``random_split`` draw from ``generator=`` (a
 ``minigrad.Generator``) or, without one, from the global generator, so
 ``minigrad.manual_seed(s)`` fixes the batch order too.
 
@@ -19,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..functional import randperm, stack
+from ..functional import multinomial, randint, randperm, stack
 from ..tensor import Tensor
 
 
@@ -87,6 +91,73 @@ def random_split(dataset, lengths, generator=None):
     return parts
 
 
+class SequentialSampler:
+    """Indices 0, 1, ..., len(data_source) - 1: what ``shuffle=False`` visits."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler:
+    """A fresh random permutation of the indices on every pass (what ``shuffle=True`` visits),
+    or ``num_samples`` indices drawn uniformly with ``replacement=True``."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source, self.replacement, self.generator = data_source, replacement, generator
+        self._num_samples = num_samples
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        if self.replacement:
+            return iter(randint(n, (self.num_samples,), generator=self.generator).tolist())
+        return iter(randperm(n, generator=self.generator).tolist()[:self.num_samples])
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler:
+    """The given indices, in a fresh random order on every pass (e.g. a validation split)."""
+
+    def __init__(self, indices, generator=None):
+        self.indices, self.generator = indices, generator
+
+    def __iter__(self):
+        order = randperm(len(self.indices), generator=self.generator).tolist()
+        return iter([self.indices[i] for i in order])
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler:
+    """``num_samples`` indices drawn with probability proportional to ``weights`` (to
+    balance rare classes): one :func:`minigrad.multinomial` draw per pass."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
+
+    def __iter__(self):
+        drawn = multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        return iter(drawn.tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
 def default_collate(batch):
     """Merge a list of samples into a batch, as PyTorch's default_collate.
 
@@ -124,8 +195,10 @@ class DataLoader:
     Inputs:
     - dataset: anything with __len__ and __getitem__ (Dataset, TensorDataset, vision.datasets.MNIST)
     - batch_size: samples per batch (1 by default, as in PyTorch)
-    - shuffle: a new random order every epoch, drawn from ``generator`` (or the global one)
-    - sampler: an iterable of indices to visit instead (its own order; excludes shuffle)
+    - shuffle: a new random order every epoch (a RandomSampler drawing from ``generator``, or
+      from the global generator); otherwise a SequentialSampler
+    - sampler: what to visit instead: a sampler above, or any list or iterable of indices
+      with a length (excludes shuffle)
     - drop_last: skip the last batch if it is smaller than batch_size
     - collate_fn: turns a list of samples into a batch (default: :func:`default_collate`)
     - num_workers, pin_memory, timeout, worker_init_fn, persistent_workers: accepted so
@@ -146,29 +219,22 @@ class DataLoader:
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              "disable multiprocessing.")
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         self.dataset = dataset
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
         self.sampler = sampler
         self.drop_last = drop_last
         self.collate_fn = default_collate if collate_fn is None else collate_fn
         self.generator = generator
         self.num_workers = num_workers
 
-    def _indices(self):
-        """This epoch's order of sample indices."""
-        if self.sampler is not None:
-            return list(self.sampler)
-        if self.shuffle:
-            return randperm(len(self.dataset), generator=self.generator).tolist()
-        return range(len(self.dataset))
-
     def __iter__(self):
-        indices = self._indices()
+        indices = list(self.sampler)            # this epoch's order: one pass of the sampler
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             batch = indices[start:start + self.batch_size]
             yield self.collate_fn([self.dataset[i] for i in batch])
 
     def __len__(self):
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)  # ceil
