@@ -1,6 +1,7 @@
-"""The tutorial-style MLP + BatchNorm1d program on MNIST (tests/programs/mlp_batchnorm_mnist.py):
-it trains on the bundled data, resumes from its checkpoint exactly, and gives PyTorch's
-losses when its imports are swapped for torch."""
+"""The course-style MNIST programs of tests/programs/: the tutorial MLP + BatchNorm1d
+(mlp_batchnorm_mnist.py) and the TensorDataset + AdamW + OneCycleLR one
+(mlp_onecycle_tensordataset.py). Each trains on the bundled data, keeps its checkpoint promises,
+and gives PyTorch's losses when its imports are swapped for torch."""
 import sys
 
 import numpy as np
@@ -57,3 +58,35 @@ def test_the_same_program_under_torch_gives_the_same_losses(tmp_path, monkeypatc
     _, their_rest = theirs.main(checkpoint=str(tmp_path / "theirs.pt"), resume=True,
                                 init_state=swap.to_torch(init), **dict(run, num_epochs=3))
     assert our_rest[0][0] == pytest.approx(their_rest[0][0], rel=1e-4)
+
+
+ONECYCLE = dict(root=str(swap.DATA), n=1280, bs=64, epochs=3)
+
+
+def test_the_onecycle_program_trains_and_reloads_its_best_model(tmp_path):
+    program = swap.load("mlp_onecycle_tensordataset")
+    losses, valid_losses, reloaded_loss, reloaded_acc, (train_idx, valid_idx) = program.main(
+        best_path=str(tmp_path / "best.pt"), **ONECYCLE)
+    assert (len(train_idx), len(valid_idx)) == (1024, 256) and not set(train_idx) & set(valid_idx)
+    assert len(losses) == 3 * 16                                 # drop_last: 1024 / 64 batches
+    assert valid_losses[-1] < valid_losses[0] and reloaded_acc > 0.8
+    assert reloaded_loss == min(valid_losses)                    # the checkpoint is the best epoch
+
+
+def test_the_onecycle_program_under_torch_gives_the_same_losses(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    for name, module in swap.torchvision_stand_in().items():
+        monkeypatch.setitem(sys.modules, name, module)
+    ours, theirs = swap.load("mlp_onecycle_tensordataset"), swap.load("mlp_onecycle_tensordataset", "torch")
+    ours.torch.manual_seed(0)
+    init = ours.make_model().state_dict()
+    split = ours.main(best_path=str(tmp_path / "a.pt"), **ONECYCLE)[-1]    # our random_split
+    run = dict(ONECYCLE, shuffle=False, split=split)                       # the same batches
+    our_losses, our_valid, our_best, our_acc, _ = ours.main(best_path=str(tmp_path / "b.pt"),
+                                                            init_state=init, **run)
+    their_losses, their_valid, their_best, their_acc, _ = theirs.main(best_path=str(tmp_path / "c.pt"),
+                                                                      init_state=swap.to_torch(init), **run)
+    np.testing.assert_allclose(our_losses, their_losses, rtol=1e-5)        # measured: 2e-6
+    np.testing.assert_allclose(our_valid, their_valid, rtol=1e-5)
+    assert our_best == pytest.approx(their_best, rel=1e-5) and abs(our_acc - their_acc) <= 1 / 256

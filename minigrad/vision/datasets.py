@@ -14,8 +14,6 @@ int64 hold the whole split as Tensors, as in torchvision.
 import os
 from pathlib import Path
 
-import numpy as np
-
 from ..data import _FILES, ROWS, COLS, default_root, load_mnist
 from ..tensor import Tensor
 from ..utils.data import Dataset
@@ -29,10 +27,10 @@ class MNIST(Dataset):
         self.root, self.train = os.fspath(root), train
         self.transform, self.target_transform = transform, target_transform
         folder = _find_files(Path(self.root), train, download)
-        images, labels = load_mnist(train=train, flatten=False, root=folder)
-        # load_mnist gives k / 255 in float32; rint(x * 255) gives back the stored byte k exactly
-        pixels = np.rint(images.reshape(-1, ROWS, COLS) * 255).astype(np.uint8)
-        self.data, self.targets = Tensor(pixels), Tensor(labels.copy())
+        pixels, labels = load_mnist(train=train, flatten=False, root=folder, raw=True)
+        # copies: the reader's cached arrays are shared and read-only, a dataset's are its own
+        self.data = Tensor(pixels.reshape(-1, ROWS, COLS).copy())
+        self.targets = Tensor(labels.copy())
 
     def __getitem__(self, index):
         img, target = self.data._data[index], int(self.targets._data[index])
