@@ -33,13 +33,19 @@ def test_resuming_from_the_checkpoint_continues_the_same_run(tmp_path):
     assert first_eval + rest_eval == straight_eval
 
 
-def test_the_same_program_under_torch_gives_the_same_losses(tmp_path, monkeypatch):
+@pytest.fixture
+def both(monkeypatch):
+    """name -> (the program on minigrad, the same program with its imports swapped for torch)."""
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     for name, module in swap.torchvision_stand_in().items():
         monkeypatch.setitem(sys.modules, name, module)
-    ours, theirs = swap.load("mlp_batchnorm_mnist"), swap.load("mlp_batchnorm_mnist", "torch")
-    assert theirs.torch is torch and theirs.datasets.MNIST.__module__ == "swap"
+    return lambda name: (swap.load(name), swap.load(name, "torch"))
+
+
+def test_the_same_program_under_torch_gives_the_same_losses(tmp_path, both):
+    ours, theirs = both("mlp_batchnorm_mnist")
+    assert theirs.torch.__name__ == "torch" and theirs.datasets.MNIST.__module__ == "swap"
     ours.torch.manual_seed(0)
     init = ours.Net(ours.input_size, ours.hidden_size, ours.num_classes).state_dict()
     # the same batches: a fixed random subset, visited in order (the two libraries' shuffles
@@ -73,12 +79,8 @@ def test_the_onecycle_program_trains_and_reloads_its_best_model(tmp_path):
     assert reloaded_loss == min(valid_losses)                    # the checkpoint is the best epoch
 
 
-def test_the_onecycle_program_under_torch_gives_the_same_losses(tmp_path, monkeypatch):
-    torch = pytest.importorskip("torch")
-    torch.set_num_threads(1)
-    for name, module in swap.torchvision_stand_in().items():
-        monkeypatch.setitem(sys.modules, name, module)
-    ours, theirs = swap.load("mlp_onecycle_tensordataset"), swap.load("mlp_onecycle_tensordataset", "torch")
+def test_the_onecycle_program_under_torch_gives_the_same_losses(tmp_path, both):
+    ours, theirs = both("mlp_onecycle_tensordataset")
     ours.torch.manual_seed(0)
     init = ours.make_model().state_dict()
     split = ours.main(best_path=str(tmp_path / "a.pt"), **ONECYCLE)[-1]    # our random_split
