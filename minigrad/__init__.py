@@ -19,9 +19,10 @@ from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, n
 from .functional import (allclose, arange, argmax, cat, exp, eye, from_numpy, full, log, matmul, max,
                          mean, min, ones, ones_like, rand, rand_like, randint, randn, randn_like, relu,
                          sigmoid, sqrt, stack, sum, tanh, tensor, zeros, zeros_like)
+from .functional import multinomial, normal, randperm
 from .gradcheck import GradcheckError, gradcheck, gradcheck_report, rel_error
-from . import nn, optim
-from .random import manual_seed
+from . import nn, optim, utils
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Tensor
 from .threads import get_num_threads, set_num_threads

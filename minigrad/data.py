@@ -25,10 +25,10 @@ _FILES = {
     False: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 
-# path -> ((mtime_ns, size), array). Decompressing and scaling the training images takes
-# about a second; the lessons call load_mnist() in many cells, so each file is parsed once
-# and parsed again only if it changes on disk. One entry per path keeps a stale array from
-# outliving its file.
+# (path, reader) -> ((mtime_ns, size), array). Decompressing and scaling the training images
+# takes about a second; the lessons call load_mnist() in many cells, so each file is parsed
+# once per reader and parsed again only if it changes on disk. One entry per path and reader
+# keeps a stale array from outliving its file.
 _CACHE = {}
 
 
@@ -86,13 +86,17 @@ def _parse_idx(path, raw, magic, header_fields):
     return fields, payload
 
 
-def _load_images(path):
-    """Images of an IDX3 file as a float32 array of shape (N, 784), values in [0, 1]."""
+def _load_pixels(path):
+    """Images of an IDX3 file as the stored uint8 array of shape (N, 784), values 0..255."""
     (count, rows, cols), payload = _parse_idx(path, _read_gzip(path), IMAGES_MAGIC, 3)
     if (rows, cols) != (ROWS, COLS):
         raise ValueError(f"{path}: expected {ROWS}x{COLS} images, found {rows}x{cols}")
-    pixels = np.frombuffer(payload, dtype=np.uint8).reshape(count, rows * cols)
-    return pixels.astype(np.float32) / np.float32(255)
+    return np.frombuffer(payload, dtype=np.uint8).reshape(count, rows * cols)
+
+
+def _load_images(path):
+    """Images of an IDX3 file as a float32 array of shape (N, 784), values in [0, 1]."""
+    return _load_pixels(path).astype(np.float32) / np.float32(255)
 
 
 def _load_labels(path):
@@ -111,18 +115,18 @@ def _cached(path, load):
         )
     stat = path.stat()
     stamp = (stat.st_mtime_ns, stat.st_size)
-    hit = _CACHE.get(path)
+    hit = _CACHE.get((path, load))
     if hit is not None and hit[0] == stamp:
         return hit[1]
     array = load(path)
     # Read-only because every caller shares this one array: an in-place edit in one lesson
     # cell would otherwise silently change the data every later cell sees.
     array.flags.writeable = False
-    _CACHE[path] = (stamp, array)
+    _CACHE[(path, load)] = (stamp, array)
     return array
 
 
-def load_mnist(train=True, flatten=True, root=None):
+def load_mnist(train=True, flatten=True, root=None, raw=False):
     """Load the MNIST training or test set.
 
     Inputs:
@@ -131,9 +135,12 @@ def load_mnist(train=True, flatten=True, root=None):
       (batch, channel, height, width) layout convolutions expect
     - root: folder holding the four gzipped IDX files; default: default_root(), i.e.
       $MINIGRAD_DATA if set, else the repository's data/ folder
+    - raw: bool, True for the stored uint8 pixel values 0..255 instead of floats (what
+      minigrad.vision.datasets.MNIST serves, as torchvision does)
 
     Returns a tuple of:
     - images: float32 array, (N, 784) or (N, 1, 28, 28), pixel values / 255, so in [0, 1]
+      (uint8 values 0..255 with raw=True)
     - labels: int64 array of shape (N,), digits 0..9
 
     Both arrays are cached and READ-ONLY (writing to them raises ValueError); call .copy()
@@ -145,7 +152,7 @@ def load_mnist(train=True, flatten=True, root=None):
     """
     root = Path(root) if root is not None else default_root()
     images_path, labels_path = (root / name for name in _FILES[bool(train)])
-    images = _cached(images_path, _load_images)
+    images = _cached(images_path, _load_pixels if raw else _load_images)
     labels = _cached(labels_path, _load_labels)
     if len(images) != len(labels):
         raise ValueError(

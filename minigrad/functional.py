@@ -40,25 +40,104 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
 
 
 @_made_on_cpu
-def randn(*size, dtype=None, requires_grad=False) -> Tensor:
-    data = default_generator().standard_normal(_sizes(size), dtype=np.float64).astype(_dtype(dtype))
+def randn(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    data = default_generator(generator).standard_normal(_sizes(size), dtype=np.float64).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 @_made_on_cpu
-def rand(*size, dtype=None, requires_grad=False) -> Tensor:
-    data = default_generator().random(_sizes(size)).astype(_dtype(dtype))
+def rand(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    data = default_generator(generator).random(_sizes(size)).astype(_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 @_made_on_cpu
-def randint(low, high, size=None, dtype=None, requires_grad=False) -> Tensor:
+def randint(low, high, size=None, generator=None, dtype=None, requires_grad=False) -> Tensor:
     """Integers drawn uniformly from [low, high) (int64): ``randint(low, high, size)`` or
     ``randint(high, size)``, as in PyTorch."""
     if size is None:
         low, high, size = 0, low, high
-    data = default_generator().integers(low, high, size=_sizes((size,)))
+    data = default_generator(generator).integers(low, high, size=_sizes((size,)))
     return Tensor(data.astype(np.int64 if dtype is None else dtype), requires_grad=requires_grad)
+
+
+@_made_on_cpu
+def randperm(n, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0..n-1 (int64), as ``torch.randperm``."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    data = default_generator(generator).permutation(int(n))
+    return Tensor(data.astype(np.int64 if dtype is None else dtype), requires_grad=requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:
+    """Draw ``num_samples`` category indices (int64) from each row of ``input``, as
+    ``torch.multinomial``.
+
+    input: (C,) or (N, C) non-negative weights, not necessarily summing to 1; row i draws
+    index c with probability input[i, c] / sum(input[i]). Returns (num_samples,) or
+    (N, num_samples).
+
+    With replacement each draw inverts the cumulative distribution at a uniform u. Without
+    replacement the draws are the ``num_samples`` smallest of E_c / w_c with E_c ~ Exp(1):
+    the smallest is category c with probability w_c / sum(w), and by memorylessness the
+    next smallest is a draw from the rest, so this is sampling one by one without putting
+    back (a zero weight gives infinity: drawn only after every positive one, as in PyTorch).
+    """
+    weights = np.asarray(as_array(input), dtype=np.float64)
+    _check_multinomial(weights, num_samples, replacement)
+    rows = weights.reshape(-1, weights.shape[-1])
+    rng = default_generator(generator)
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        u = rng.random((len(rows), num_samples)) * cdf[:, -1:]
+        out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)])
+        out = np.minimum(out, rows.shape[1] - 1)     # u * total can round up to the total itself
+    else:
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential(rows.shape) / rows
+        out = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    return Tensor(out.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def _check_multinomial(weights, num_samples, replacement):
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {weights.ndim} dims")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (got num_samples={num_samples!r})")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(weights.sum(axis=-1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0): "
+                           "every row needs a positive weight")
+    if not replacement and num_samples > weights.shape[-1]:
+        raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
+                           f"replacement (n_sample={num_samples}, {weights.shape[-1]} categories): "
+                           "pass replacement=True")
+
+
+@_made_on_cpu
+def normal(mean, std=1.0, size=None, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Samples of N(mean, std^2), as ``torch.normal``: ``normal(mean_tensor, std_tensor)``
+    (the two broadcast; a float for either), or ``normal(mean, std, size)`` with floats.
+
+    The result is float32 unless a tensor argument brings its own float dtype. It is a
+    fresh tensor outside the graph (PyTorch also passes gradients to mean and std).
+    """
+    if size is None and not isinstance(mean, (Tensor, np.ndarray)) and not isinstance(std, (Tensor, np.ndarray)):
+        raise TypeError("normal() received an invalid combination of arguments: with float mean "
+                        "and std pass a size too, e.g. normal(0.0, 1.0, size=(3,))")
+    means, stds = np.asarray(as_array(mean)), np.asarray(as_array(std))
+    if np.any(stds < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {stds.min()}")
+    shape = _sizes((size,)) if size is not None else np.broadcast_shapes(means.shape, stds.shape)
+    if dtype is None:
+        floats = [a.dtype for a in (means, stds) if a.dtype.kind == "f" and a.ndim]
+        dtype = floats[0] if floats else DEFAULT_DTYPE
+    data = means + stds * default_generator(generator).standard_normal(shape)
+    return Tensor(data.astype(dtype), requires_grad=requires_grad)
 
 
 @_made_on_cpu

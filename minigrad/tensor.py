@@ -425,11 +425,11 @@ class Tensor:
     def copy_(self, src):
         return self._assign(Ellipsis, src if isinstance(src, Tensor) else as_array(src))
 
-    def normal_(self, mean=0.0, std=1.0):
-        return self._assign(Ellipsis, default_generator().normal(mean, std, self._data.shape))
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self._assign(Ellipsis, default_generator(generator).normal(mean, std, self._data.shape))
 
-    def uniform_(self, a=0.0, b=1.0):
-        return self._assign(Ellipsis, default_generator().uniform(a, b, self._data.shape))
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._assign(Ellipsis, default_generator(generator).uniform(a, b, self._data.shape))
 
     def _records(self, args) -> bool:
         """Will an in-place op on self with ``args`` be recorded in the graph?"""

@@ -1,5 +1,5 @@
 """Neural-network layers, shaped like ``torch.nn``."""
-from . import functional, init
+from . import functional, init, utils
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .layers import (ELU, GELU, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)

@@ -1,0 +1,2 @@
+"""Utilities shaped like ``torch.utils``: ``minigrad.utils.data`` (Dataset, DataLoader...)."""
+from . import data
