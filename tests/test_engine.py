@@ -291,6 +291,16 @@ def test_an_optimizer_step_before_backward_is_caught():
         loss.backward()
 
 
+def test_backward_after_an_optimizer_step_is_caught():
+    layer = nn.Linear(2, 1)
+    loss = layer(mg.ones(3, 2)).sum()               # Linear saves its weight
+    opt = mg.optim.SGD(layer.parameters(), lr=0.1)
+    layer(mg.ones(3, 2)).sum().backward()
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
 def test_in_place_rules_for_leaves():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     for write in (lambda: w.add_(1), lambda: w.mul_(2), lambda: w.clamp_(0, 1), lambda: w.zero_(), lambda: w.fill_(3),

@@ -67,7 +67,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    np.asarray(p.grad)[...] = 0      # in place, the gradient's own memory
+                    p.grad.zero_()                   # in place, the gradient's own memory
 
     def step(self, closure=None):
         """Update every parameter that has a gradient, by the optimiser's rule.
@@ -89,6 +89,7 @@ class Optimizer:
                 tensors = self.state[p]
                 arrays = {name: t._data for name, t in tensors.items()}
                 self._update(p._data, grad, arrays, group)
+                p._version_counter.value += 1        # an in-place write: a stale graph's backward says so
                 for name, array in arrays.items():   # buffers made on this step become Tensors
                     if name not in tensors:
                         tensors[name] = Tensor(array)
