@@ -4,3 +4,8 @@ from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .layers import Dropout, Flatten, Identity, Linear, ReLU, Sigmoid, Tanh
 from .loss import CrossEntropyLoss, MSELoss
 from .module import Module, ModuleList, Parameter, Sequential
+# convolution and pooling (issue 11)
+from .conv import Conv1d, Conv2d, Conv3d, Dropout2d, Dropout3d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d,
+                      MaxPool2d, MaxPool3d)

@@ -5,3 +5,5 @@ from .linalg import Linear, MatMul
 from .loss import CrossEntropy, LogSoftmax, MSELoss
 from .reduce import Max, Mean, Sum
 from .shape import Cat, Clone, Index, Permute, Reshape, Stack
+from .conv import ConvNd
+from .pool import AdaptiveAvgPoolNd, AdaptiveMaxPoolNd, AvgPoolNd, MaxPoolNd
