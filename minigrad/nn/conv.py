@@ -6,15 +6,10 @@ groups=1, bias=True, padding_mode='zeros')``; weight (out_channels, in_channels 
 *kernel_size) and bias (out_channels,), both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in =
 in_channels / groups * prod(kernel_size); state_dict keys ``weight`` and ``bias``; PyTorch's repr.
 """
-import math
-
-import numpy as np
-
-from ..tensor import DEFAULT_DTYPE
-from . import functional as F, init
+from . import functional as F
 from .conv_arguments import ntuple
-from .layers import Dropout
-from .module import Module, Parameter
+from .layers import Dropout, register_weight_and_bias, reset_weight_and_bias
+from .module import Module
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -56,21 +51,11 @@ class _ConvNd(Module):
                 f"padding_mode='{padding_mode}' is not implemented in minigrad: use padding_mode='zeros' "
                 "(the default), or pad the input yourself and give this layer padding=0")
         self.padding_mode = padding_mode
-        dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        # PyTorch's default: kaiming_uniform_ with a = sqrt(5) gives bound 1/sqrt(fan_in)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x):
         conv = (F.conv1d, F.conv2d, F.conv3d)[self._D - 1]

@@ -11,8 +11,8 @@ from ..tensor import _raw
 LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
-def _size(shape, sep=", "):
-    return "[" + sep.join(map(str, shape)) + "]"
+def _size(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def ntuple(value, d, name="stride"):
@@ -64,7 +64,7 @@ def conv_arguments(input, weight, bias, stride, padding, dilation, groups):
             f"got weight of size [{_size(w.shape)}] instead: out_channels must be a multiple of groups")
     if x.shape[1] != w.shape[1] * groups:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {_size(w.shape)}, expected input{_size(x.shape, '')} "
+            f"Given groups={groups}, weight of size {_size(w.shape)}, expected input{_size(x.shape)} "
             f"to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead: "
             f"in_channels must equal the input's axis 1 ({LAYOUTS[d]}): make this layer "
             f"{name}({x.shape[1]}, {w.shape[0]}, ...), or change the layer before it")

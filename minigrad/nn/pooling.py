@@ -1,6 +1,7 @@
 """Pooling layers, as ``torch.nn.MaxPool2d`` and friends: each keeps its arguments and calls
 the ``F`` function (mathematics in :mod:`minigrad.ops.pool`, equations PL.1-PL.7)."""
 from . import functional as F
+from .conv_arguments import ntuple
 from .module import Module
 
 
@@ -56,10 +57,14 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool1d(_AvgPoolNd):
+    """As PyTorch's, it keeps its sizes as 1-tuples (its repr shows kernel_size=(3,)) and has
+    no divisor_override."""
+
     _D = 1
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        single = (lambda v: v if v is None else ntuple(v, 1, "kernel_size"))
+        super().__init__(single(kernel_size), single(stride), single(padding), ceil_mode, count_include_pad)
 
 
 class AvgPool2d(_AvgPoolNd):
