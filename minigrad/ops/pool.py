@@ -2,7 +2,9 @@
 
 Shapes and notation as in :mod:`minigrad.ops.conv`: x (N, C, *I), padding d pairs (lo, hi),
 X[n, c, k, o] = xp[n, c, s*o + r*k] the windows (CV.2), y (N, C, *O); each channel is pooled
-on its own. G = dL/dy. Validation and PyTorch's messages live in ``minigrad.nn.functional``,
+on its own. G = dL/dy. The window functions of the convolution are reused by reading x as
+N*C samples of one channel, (N*C, 1, *I): their layout is then (1, *P, N*C), every channel of
+every sample in the last, contiguous axis. Validation and PyTorch's messages live in ``minigrad.nn.functional``,
 which also turns ceil_mode into extra padding after the input (hi).
 
 Equations (labels cited by lessons 7 and 8):
@@ -34,11 +36,22 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from .conv import fold_windows, pad, unpad, window_view
+from .conv import batch_first, batch_last, fold_windows, pad_batch_last, unpad_batch_first, window_view
+
+
+def _planes(x):
+    """x (N, C, *I) as N*C one-channel samples (N*C, 1, *I): a view, no copy."""
+    return x.reshape((x.shape[0] * x.shape[1], 1) + x.shape[2:])
 
 
 def _kernel_axes(d):
-    return tuple(range(2, 2 + d))
+    """The kernel axes of a (1, *K, *O, N*C) window view."""
+    return tuple(range(1, 1 + d))
+
+
+def _from_planes(y, shape):
+    """y (1, *O, N*C) back to (N, C, *O), for N, C = shape[:2]."""
+    return batch_first(y)[:, 0].reshape(shape[:2] + y.shape[1:-1])
 
 
 class MaxPoolNd(Function):
@@ -47,24 +60,25 @@ class MaxPoolNd(Function):
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, dilation):
-        xp = pad(x, padding, -np.inf)
-        X = window_view(xp, kernel, stride, dilation)                  # (N, C, *K, *O)
-        out = X.shape[2 + len(kernel):]
-        flat = X.reshape(x.shape[:2] + (math.prod(kernel),) + out)     # (N, C, prod K, *O): a copy
-        argmax = flat.argmax(axis=2)                                   # (PL.1), first maximum
-        y = np.take_along_axis(flat, argmax[:, :, None], axis=2)[:, :, 0]
+        xp = pad_batch_last(_planes(x), padding, -np.inf)             # (1, *P, N*C)
+        X = window_view(xp, kernel, stride, dilation)                  # (1, *K, *O, N*C)
+        flat = X.reshape((math.prod(kernel),) + X.shape[1 + len(kernel):])   # (prod K, *O, N*C): a copy
+        argmax = flat.argmax(axis=0)                                   # (PL.1), first maximum
+        y = np.take_along_axis(flat, argmax[None], axis=0)
         ctx.save_for_backward(argmax)
-        ctx.geometry = (xp.shape, kernel, padding, stride, dilation)
-        return y
+        ctx.geometry = (x.shape, xp.shape, kernel, padding, stride, dilation)
+        return _from_planes(y, x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         (argmax,) = ctx.saved_tensors
-        padded_shape, kernel, padding, stride, dilation = ctx.geometry
-        dflat = np.zeros(grad.shape[:2] + (math.prod(kernel),) + grad.shape[2:], dtype=grad.dtype)
-        np.put_along_axis(dflat, argmax[:, :, None], grad[:, :, None], axis=2)   # (PL.2) routed
-        dX = dflat.reshape(grad.shape[:2] + tuple(kernel) + grad.shape[2:])
-        return unpad(fold_windows(dX, padded_shape[2:], stride, dilation), padding)
+        x_shape, padded_shape, kernel, padding, stride, dilation = ctx.geometry
+        g = batch_last(_planes(grad))[0]                               # (*O, N*C)
+        dflat = np.zeros((math.prod(kernel),) + g.shape, dtype=grad.dtype)
+        np.put_along_axis(dflat, argmax[None], g[None], axis=0)       # (PL.2) routed
+        dX = dflat.reshape((1,) + tuple(kernel) + g.shape)
+        dx = unpad_batch_first(fold_windows(dX, padded_shape[1:-1], stride, dilation), padding)
+        return dx.reshape(x_shape)
 
 
 class AvgPoolNd(Function):
@@ -79,25 +93,29 @@ class AvgPoolNd(Function):
     def forward(ctx, x, *, kernel, stride, padding, counted, divisor=None):
         d = len(kernel)
         ones = (1,) * d
-        X = window_view(pad(x, padding), kernel, stride, ones)
+        X = window_view(pad_batch_last(_planes(x), padding), kernel, stride, ones)   # (1, *K, *O, N*C)
         if divisor is None:
             # (PL.3) D[o]: pool a mask that is 1 on x and on the padding that counts
             inside = np.ones((1, 1) + tuple(lo + n + hi for n, (lo, hi) in zip(x.shape[2:], counted)), x.dtype)
-            mask = pad(inside, [(lo - clo, hi - chi) for (lo, hi), (clo, chi) in zip(padding, counted)])
-            divisor = window_view(mask, kernel, stride, ones).sum(axis=_kernel_axes(d))[0, 0]
+            mask = pad_batch_last(inside, [(lo - clo, hi - chi) for (lo, hi), (clo, chi) in zip(padding, counted)])
+            divisor = window_view(mask, kernel, stride, ones).sum(axis=_kernel_axes(d))   # (1, *O, 1)
         ctx.geometry = (x.shape, kernel, padding, stride, divisor)
-        return X.sum(axis=_kernel_axes(d)) / divisor                    # (PL.3)
+        y = X.sum(axis=_kernel_axes(d)) / divisor                      # (PL.3) (1, *O, N*C)
+        return _from_planes(y.astype(x.dtype, copy=False), x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x_shape, kernel, padding, stride, divisor = ctx.geometry
         d = len(kernel)
-        share = (grad / divisor).astype(grad.dtype, copy=False)        # (PL.4) G / D
+        # G as it comes, viewed (N*C, *O, 1): the same window functions with the samples in
+        # front, which spares the two transposes; the kernel is small, so the rows are long
+        g = grad.reshape((-1,) + grad.shape[2:] + (1,))
+        share = (g / divisor).astype(grad.dtype, copy=False)           # (PL.4) G / D
         # the same share for every k: a broadcast view, so fold_windows reads it without copying
-        dX = np.broadcast_to(share.reshape(grad.shape[:2] + (1,) * d + grad.shape[2:]),
-                             grad.shape[:2] + tuple(kernel) + grad.shape[2:])
+        dX = np.broadcast_to(share.reshape(share.shape[:1] + (1,) * d + share.shape[1:]),
+                             share.shape[:1] + tuple(kernel) + share.shape[1:])       # (N*C, *K, *O, 1)
         padded = tuple(lo + n + hi for n, (lo, hi) in zip(x_shape[2:], padding))
-        return unpad(fold_windows(dX, padded, stride, (1,) * d), padding)
+        return unpad_batch_first(fold_windows(dX, padded, stride, (1,) * d), padding).reshape(x_shape)
 
 
 def adaptive_windows(size, out):
