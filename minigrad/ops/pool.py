@@ -3,15 +3,16 @@
 Shapes and notation as in :mod:`minigrad.ops.conv`: x (N, C, *I), padding d pairs (lo, hi),
 X[n, c, k, o] = xp[n, c, s*o + r*k] the windows (CV.2), y (N, C, *O); each channel is pooled
 on its own. G = dL/dy. The window functions of the convolution are reused by reading x as
-N*C samples of one channel, (N*C, 1, *I): their layout is then (1, *P, N*C), every channel of
-every sample in the last, contiguous axis. Validation and PyTorch's messages live in ``minigrad.nn.functional``,
+one sample of N*C channels: their layout (C, *P, N) is then (N*C, *P, 1), x's own order.
+Both directions loop over the kernel offsets k, as (CV.7) does: prod(K) passes over whole
+arrays, never a loop over positions. Validation and PyTorch's messages live in ``minigrad.nn.functional``,
 which also turns ceil_mode into extra padding after the input (hi).
 
 Equations (labels cited by lessons 7 and 8):
   Max pooling (the padding is -inf, so it never wins):
     (PL.1)  a[n, c, o] = argmax_k X[n, c, k, o],   y[n, c, o] = X[n, c, a, o]
             ties go to the first maximal k in row-major order of the kernel, as PyTorch's
-            CPU kernel (it replaces the maximum only when a value is strictly larger)
+            CPU kernel (it replaces the maximum only when a value is strictly larger, or NaN)
     (PL.2)  dX[n, c, k, o] = G[n, c, o] if k = a[n, c, o] else 0;  dx = fold(dX) (CV.7)
             y is a copy of one input, so only that input moves it: the gradient is routed.
   Average pooling:
@@ -31,52 +32,66 @@ Equations (labels cited by lessons 7 and 8):
     (PL.7)  y[n, c, o] = max over the window;  dx[n, c, i] = sum of G[n, c, o] over the windows
             o whose (first) maximum is at i (windows overlap when O_j does not divide I_j).
 """
+import itertools
 import math
 
 import numpy as np
 
 from ..autograd import Function
-from .conv import batch_first, batch_last, fold_windows, pad_batch_last, unpad_batch_first, window_view
+from .conv import fold_windows, pad_batch_last, unpad_batch_first, window_view
 
 
-def _planes(x):
-    """x (N, C, *I) as N*C one-channel samples (N*C, 1, *I): a view, no copy."""
-    return x.reshape((x.shape[0] * x.shape[1], 1) + x.shape[2:])
+def _one_sample(x, padding, value):
+    """(CV.1) x (N, C, *I), padded, as the conv's layout for ONE sample of N*C channels:
+    (N*C, *P, 1). Pooling treats every channel of every sample alike, and in this layout it
+    needs no transposes: moving the batch axis of size 1 last moves nothing."""
+    return pad_batch_last(x.reshape((1, x.shape[0] * x.shape[1]) + x.shape[2:]), padding, value)
 
 
-def _kernel_axes(d):
-    """The kernel axes of a (1, *K, *O, N*C) window view."""
-    return tuple(range(1, 1 + d))
+def _offsets(kernel):
+    """Every kernel offset k, as index tuples into a (N*C, *K, *O, 1) window view."""
+    return [(slice(None),) + k for k in itertools.product(*map(range, kernel))]
 
 
-def _from_planes(y, shape):
-    """y (1, *O, N*C) back to (N, C, *O), for N, C = shape[:2]."""
-    return batch_first(y)[:, 0].reshape(shape[:2] + y.shape[1:-1])
+def _window_sum(X, kernel):
+    """sum_k X[:, k]: one addition of a whole (N*C, *O, 1) array per kernel offset (NumPy's
+    reduction over the strided kernel axes takes several times longer)."""
+    offsets = _offsets(kernel)
+    total = X[offsets[0]].copy()
+    for k in offsets[1:]:
+        total += X[k]
+    return total
 
 
 class MaxPoolNd(Function):
     """forward(x, *, kernel, stride, padding, dilation) -> y (N, C, *O); backward (PL.2).
-    Saves the argmax a (N, C, *O), int64."""
+    Saves the argmax a (the index of k in row-major order of the kernel), int64."""
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, dilation):
-        xp = pad_batch_last(_planes(x), padding, -np.inf)             # (1, *P, N*C)
-        X = window_view(xp, kernel, stride, dilation)                  # (1, *K, *O, N*C)
-        flat = X.reshape((math.prod(kernel),) + X.shape[1 + len(kernel):])   # (prod K, *O, N*C): a copy
-        argmax = flat.argmax(axis=0)                                   # (PL.1), first maximum
-        y = np.take_along_axis(flat, argmax[None], axis=0)
+        xp = _one_sample(x, padding, -np.inf)                         # (N*C, *P, 1)
+        X = window_view(xp, kernel, stride, dilation)                  # (N*C, *K, *O, 1)
+        offsets = _offsets(kernel)
+        y = X[offsets[0]].copy()
+        argmax = np.zeros(y.shape, dtype=np.int64)
+        for i, k in enumerate(offsets[1:], start=1):
+            # (PL.1) replace only on a strictly larger value (or a NaN): ties keep the first
+            larger = X[k] > y
+            larger |= np.isnan(X[k])
+            np.copyto(y, X[k], where=larger)
+            np.copyto(argmax, i, where=larger)
         ctx.save_for_backward(argmax)
         ctx.geometry = (x.shape, xp.shape, kernel, padding, stride, dilation)
-        return _from_planes(y, x.shape)
+        return y.reshape(x.shape[:2] + y.shape[1:-1])
 
     @staticmethod
     def backward(ctx, grad):
         (argmax,) = ctx.saved_tensors
         x_shape, padded_shape, kernel, padding, stride, dilation = ctx.geometry
-        g = batch_last(_planes(grad))[0]                               # (*O, N*C)
-        dflat = np.zeros((math.prod(kernel),) + g.shape, dtype=grad.dtype)
-        np.put_along_axis(dflat, argmax[None], g[None], axis=0)       # (PL.2) routed
-        dX = dflat.reshape((1,) + tuple(kernel) + g.shape)
+        g = grad.reshape(argmax.shape)                                 # (N*C, *O, 1)
+        dflat = np.zeros(g.shape[:1] + (math.prod(kernel),) + g.shape[1:], dtype=grad.dtype)
+        np.put_along_axis(dflat, argmax[:, None], g[:, None], axis=1)  # (PL.2) routed
+        dX = dflat.reshape(g.shape[:1] + tuple(kernel) + g.shape[1:])
         dx = unpad_batch_first(fold_windows(dX, padded_shape[1:-1], stride, dilation), padding)
         return dx.reshape(x_shape)
 
@@ -93,23 +108,21 @@ class AvgPoolNd(Function):
     def forward(ctx, x, *, kernel, stride, padding, counted, divisor=None):
         d = len(kernel)
         ones = (1,) * d
-        X = window_view(pad_batch_last(_planes(x), padding), kernel, stride, ones)   # (1, *K, *O, N*C)
+        X = window_view(_one_sample(x, padding, 0.0), kernel, stride, ones)   # (N*C, *K, *O, 1)
         if divisor is None:
             # (PL.3) D[o]: pool a mask that is 1 on x and on the padding that counts
             inside = np.ones((1, 1) + tuple(lo + n + hi for n, (lo, hi) in zip(x.shape[2:], counted)), x.dtype)
             mask = pad_batch_last(inside, [(lo - clo, hi - chi) for (lo, hi), (clo, chi) in zip(padding, counted)])
-            divisor = window_view(mask, kernel, stride, ones).sum(axis=_kernel_axes(d))   # (1, *O, 1)
+            divisor = _window_sum(window_view(mask, kernel, stride, ones), kernel)    # (1, *O, 1)
         ctx.geometry = (x.shape, kernel, padding, stride, divisor)
-        y = X.sum(axis=_kernel_axes(d)) / divisor                      # (PL.3) (1, *O, N*C)
-        return _from_planes(y.astype(x.dtype, copy=False), x.shape)
+        y = _window_sum(X, kernel) / divisor                           # (PL.3) (N*C, *O, 1)
+        return y.astype(x.dtype, copy=False).reshape(x.shape[:2] + y.shape[1:-1])
 
     @staticmethod
     def backward(ctx, grad):
         x_shape, kernel, padding, stride, divisor = ctx.geometry
         d = len(kernel)
-        # G as it comes, viewed (N*C, *O, 1): the same window functions with the samples in
-        # front, which spares the two transposes; the kernel is small, so the rows are long
-        g = grad.reshape((-1,) + grad.shape[2:] + (1,))
+        g = grad.reshape((-1,) + grad.shape[2:] + (1,))                # (N*C, *O, 1)
         share = (g / divisor).astype(grad.dtype, copy=False)           # (PL.4) G / D
         # the same share for every k: a broadcast view, so fold_windows reads it without copying
         dX = np.broadcast_to(share.reshape(share.shape[:1] + (1,) * d + share.shape[1:]),
