@@ -180,35 +180,41 @@ class Bench:
 
     # ------------------------------------------------------------------ 1. MNIST step
     def training_step(self):
-        mg, nn, F, torch = self.mg, self.nn, self.F, self.torch
         x, y = self.rng.random((60, 784), dtype=self.np.float32), self.rng.integers(0, 10, 60)
         for batch_norm in (False, True):
-            mg.manual_seed(0)
-            model = mnist_mlp(nn, batch_norm)
-            opt = mg.optim.SGD(model.parameters(), lr=0.1)
-            xt = mg.tensor(x)
-
-            def mg_step():
-                opt.zero_grad()
-                loss = F.cross_entropy(model(xt), y)
-                loss.backward()
-                opt.step()
-
-            pt_step = None
-            if torch is not None:
-                pt_model = mnist_mlp(torch.nn, batch_norm)
-                copy_weights(model, pt_model, torch)
-                pt_opt = torch.optim.SGD(pt_model.parameters(), lr=0.1)
-                xp, yp = torch.from_numpy(x), torch.from_numpy(y)
-
-                def pt_step():
-                    pt_opt.zero_grad()
-                    loss = torch.nn.functional.cross_entropy(pt_model(xp), yp)
-                    loss.backward()
-                    pt_opt.step()
-
             self.row(f"1. MNIST MLP train step, batch 60, {'BN' if batch_norm else 'no BN'}",
-                     *compare(mg_step, pt_step, self.repeat, self.block), limit=TARGETS[1])
+                     *compare(*self.sgd_steps(lambda nn: mnist_mlp(nn, batch_norm), x, y),
+                              self.repeat, self.block), limit=TARGETS[1])
+
+    def sgd_steps(self, build, x, y):
+        """(minigrad step, PyTorch step or None): one SGD step on the cross-entropy of the
+        network build(nn) on (x, y); PyTorch's copy starts from minigrad's initial weights."""
+        mg, F, torch = self.mg, self.F, self.torch
+        mg.manual_seed(0)
+        model = build(self.nn)
+        opt = mg.optim.SGD(model.parameters(), lr=0.1)
+        xt = mg.tensor(x)
+
+        def mg_step():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xt), y)
+            loss.backward()
+            opt.step()
+
+        pt_step = None
+        if torch is not None:
+            pt_model = build(torch.nn)
+            copy_weights(model, pt_model, torch)
+            pt_opt = torch.optim.SGD(pt_model.parameters(), lr=0.1)
+            xp, yp = torch.from_numpy(x), torch.from_numpy(y)
+
+            def pt_step():
+                pt_opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(pt_model(xp), yp)
+                loss.backward()
+                pt_opt.step()
+
+        return mg_step, pt_step
 
     # ------------------------------------------------------------------ 2. seed Net
     def seed_net(self):
@@ -429,35 +435,11 @@ class Bench:
         """One SGD step of LeNet-5 with BatchNorm2d/1d (minigrad/lenet.py) on MNIST-shaped input."""
         from minigrad.lenet import lenet_layers
 
-        mg, nn, F, torch = self.mg, self.nn, self.F, self.torch
         for batch in (64, 256):
             x, y = self.rng.random((batch, 1, 28, 28), dtype=self.np.float32), self.rng.integers(0, 10, batch)
-            mg.manual_seed(0)
-            model = nn.Sequential(lenet_layers(nn, batch_norm=True))
-            opt = mg.optim.SGD(model.parameters(), lr=0.1)
-            xt = mg.tensor(x)
-
-            def mg_step():
-                opt.zero_grad()
-                loss = F.cross_entropy(model(xt), y)
-                loss.backward()
-                opt.step()
-
-            pt_step = None
-            if torch is not None:
-                pt_model = torch.nn.Sequential(lenet_layers(torch.nn, batch_norm=True))
-                copy_weights(model, pt_model, torch)
-                pt_opt = torch.optim.SGD(pt_model.parameters(), lr=0.1)
-                xp, yp = torch.from_numpy(x), torch.from_numpy(y)
-
-                def pt_step():
-                    pt_opt.zero_grad()
-                    loss = torch.nn.functional.cross_entropy(pt_model(xp), yp)
-                    loss.backward()
-                    pt_opt.step()
-
+            steps = self.sgd_steps(lambda nn: nn.Sequential(lenet_layers(nn, batch_norm=True)), x, y)
             self.row(f"7. LeNet-5 + BN train step, batch {batch}",
-                     *compare(mg_step, pt_step, self.repeat, self.block), limit=TARGETS[7])
+                     *compare(*steps, self.repeat, self.block), limit=TARGETS[7])
 
     # ------------------------------------------------------------------ table
     def table(self, threads):

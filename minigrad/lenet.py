@@ -26,7 +26,7 @@ summary_table); this module adds the network, the data layout and its figure.
     print(experiment.summary_table(histories))
     plot_lenet(histories, "out/lenet.png")
 
-The builder's API (lenet_layers, build_lenet and their layer names) is stable: lessons and
+The builder's API (lenet_layers, build_lenet, same_start and the layer names) is stable: lessons and
 other experiments build on it.
 """
 from collections import OrderedDict
@@ -89,8 +89,15 @@ def build_lenet(batch_norm: bool, seed: int = 0) -> nn.Sequential:
     that order, then the biases the network has, out's first. Two calls with the same seed, one
     with and one without batch_norm, give identical values to every parameter they share.
     """
-    model = nn.Sequential(lenet_layers(nn, batch_norm))
-    weighted = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+    return same_start(nn.Sequential(lenet_layers(nn, batch_norm)), seed)
+
+
+def same_start(model: nn.Sequential, seed: int) -> nn.Sequential:
+    """Re-draw PyTorch's default initialisation of every Conv1d/2d/3d and Linear layer of
+    ``model`` from ``seed``: all weights first, in layer order, then the biases, last layer
+    first. A network with BatchNorm (whose layers before BN have no bias) and one without it
+    then start from identical values for every parameter they share. Returns the model."""
+    weighted = [m for m in model if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear))]
     manual_seed(seed)
     for module in weighted:
         init.kaiming_uniform_(module.weight, a=np.sqrt(5))         # bound 1/sqrt(fan_in)

@@ -2,9 +2,11 @@
 reference implementation, finite differences in float64, and PyTorch (tests/fixtures/conv.npz
 from make_conv_fixtures.py, and live when torch is installed); then properties and errors."""
 import importlib.util
+import inspect
 import itertools
 import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import pytest
 import minigrad
 import minigrad.nn as nn
 import minigrad.nn.functional as F
+from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import ConvNd
 
 _spec = importlib.util.spec_from_file_location(
@@ -212,12 +215,12 @@ def test_float32_in_float32_out_and_gradients():
 
 def test_the_window_view_copies_nothing():
     from minigrad.ops.conv import window_view
-    xp = np.arange(2 * 3 * 8 * 8, dtype=np.float64).reshape(2, 3, 8, 8)
+    xp = np.arange(3 * 8 * 8 * 2, dtype=np.float64).reshape(3, 8, 8, 2)     # (C, *P, N)
     X = window_view(xp, (3, 2), (2, 1), (1, 3))
     assert np.shares_memory(X, xp) and not X.flags.writeable
-    # (CV.2) X[n, c, k, o] = xp[n, c, s*o + r*k]
-    assert X.shape == (2, 3, 3, 2, 3, 5)
-    assert X[1, 2, 2, 1, 1, 3] == xp[1, 2, 2 * 1 + 1 * 2, 1 * 3 + 3 * 1]
+    # (CV.2) X[n, c, k, o] = xp[n, c, s*o + r*k], stored batch last as X[c, k, o, n]
+    assert X.shape == (3, 3, 2, 3, 5, 2)
+    assert X[2, 2, 1, 1, 3, 1] == xp[2, 2 * 1 + 1 * 2, 1 * 3 + 3 * 1, 1]
 
 
 def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
@@ -315,3 +318,10 @@ def test_pytorch_raises_the_same_error(make, kind, message, fix):
         with pytest.raises(kind) as info:
             eval(source, namespace)
     assert str(info.value).startswith(message.split(": ")[0].split("{")[0])
+
+
+def test_every_equation_label_is_listed_once_in_order_and_tags_a_line_of_code():
+    listed = re.findall(r"^\s+\((CV\.\d+)\)", conv_ops.__doc__, re.MULTILINE)
+    assert listed == [f"CV.{i}" for i in range(1, 8 + 1)]
+    code = inspect.getsource(conv_ops).split('"""', 2)[2]
+    assert set(re.findall(r"\((CV\.\d+)", code)) == set(listed)

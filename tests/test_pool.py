@@ -2,9 +2,11 @@
 from PyTorch's documented formulas (window positions clipped to the input, not padded),
 finite differences in float64, PyTorch (fixtures and live), the tie rule, properties, errors."""
 import importlib.util
+import inspect
 import itertools
 import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import pytest
 import minigrad
 import minigrad.nn as nn
 import minigrad.nn.functional as F
+from minigrad.ops import pool as pool_ops
 
 _spec = importlib.util.spec_from_file_location(
     "make_conv_fixtures", pathlib.Path(__file__).parent / "fixtures" / "make_conv_fixtures.py")
@@ -252,3 +255,10 @@ def test_errors_say_what_pytorch_says_then_what_to_change(make, kind, message, f
         make()
     assert str(info.value).startswith(message)
     assert fix in str(info.value)
+
+
+def test_every_equation_label_is_listed_once_in_order_and_tags_a_line_of_code():
+    listed = re.findall(r"^\s+\((PL\.\d+)\)", pool_ops.__doc__, re.MULTILINE)
+    assert listed == [f"PL.{i}" for i in range(1, 7 + 1)]
+    code = inspect.getsource(pool_ops).split('"""', 2)[2]
+    assert set(re.findall(r"\((PL\.\d+)", code)) == set(listed)
