@@ -390,6 +390,10 @@ def test_every_op_is_exercised_by_these_gradchecks():
         mg.cat([x, x]), mg.stack([y, y]), x.double(), x.clone(), F.log_softmax(x, 1), F.cross_entropy(x, [0, 1, 2]),
         F.mse_loss(x, x), F.dropout(x, 0.5),
     ]
+    # convolution and pooling (issue 11): their gradchecks are in test_conv.py and test_pool.py
+    z, w = leaf(arr(1, 1, 4, 4)), leaf(arr(1, 1, 2, 2))
+    graphs += [F.conv2d(z, w), F.max_pool2d(z, 2), F.avg_pool2d(z, 2), F.adaptive_avg_pool2d(z, 1),
+               F.adaptive_max_pool2d(z, 1)]
     seen, stack = set(), [g.grad_fn for g in graphs]
     while stack:
         fn = stack.pop()

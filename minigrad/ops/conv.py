@@ -48,7 +48,7 @@ first layer). Only x, y, G and dx are transposed, one pass each.
 
 Saved for backward: cols (prod(K) times the input's size, the price of not copying the windows
 a second time) and the weight. Validation and PyTorch's error messages live in
-``minigrad.nn.functional``; the functions here assume valid arguments.
+``minigrad.nn.conv_arguments``; the functions here assume valid arguments.
 """
 import itertools
 import math

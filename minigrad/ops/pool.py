@@ -5,8 +5,8 @@ X[n, c, k, o] = xp[n, c, s*o + r*k] the windows (CV.2), y (N, C, *O); each chann
 on its own. G = dL/dy. The window functions of the convolution are reused by reading x as
 one sample of N*C channels: their layout (C, *P, N) is then (N*C, *P, 1), x's own order.
 Both directions loop over the kernel offsets k, as (CV.7) does: prod(K) passes over whole
-arrays, never a loop over positions. Validation and PyTorch's messages live in ``minigrad.nn.functional``,
-which also turns ceil_mode into extra padding after the input (hi).
+arrays, never a loop over positions. Validation and PyTorch's messages live in
+``minigrad.nn.conv_arguments``, which also turns ceil_mode into extra padding after the input (hi).
 
 Equations (labels cited by lessons 7 and 8):
   Max pooling (the padding is -inf, so it never wins):
