@@ -3,6 +3,8 @@
 ``demo`` reproduces Figure 1 of Ioffe & Szegedy (2015): it trains the MNIST network of
 :mod:`minigrad.experiment` without and then with BatchNorm, prints its progress and a
 summary table, and writes the figure (default ``out/figure1.png``).
+``demo --model lenet`` does the same for LeNet-5 with and without BatchNorm2d/1d
+(:mod:`minigrad.lenet`) and writes ``out/lenet.png``, next to Figure 1.
 
 ``gradcheck`` runs every op and layer through :func:`minigrad.gradcheck` in float64 on
 broadcasting shapes and prints one row each: name, max relative error, verdict.
@@ -14,7 +16,7 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from minigrad import experiment, nn
+from minigrad import experiment, lenet, nn
 from minigrad.nn import functional as F
 from minigrad.nn.batchnorm_variants import LpBatchNorm1d, NoisyBatchNorm1d
 
@@ -184,6 +186,31 @@ CASES = [
     ("NoisyBatchNorm1d (train, seeded)", lambda: _seeded_module_case(NoisyBatchNorm1d(3), 5, 3)),
     ("LpBatchNorm1d (p = 1)", lambda: _module_case(LpBatchNorm1d(3, p=1), 6, 3)),
     ("LpBatchNorm1d (p = inf)", lambda: _module_case(LpBatchNorm1d(3, p=math.inf), 6, 3)),
+    # convolution and pooling (issue 11): stride, padding, dilation and groups in 1d, 2d and 3d
+    ("conv1d (stride, pad, dil., groups)", lambda: (
+        lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2),
+        (_x(2, 4, 9), _x(4, 2, 3), _x(4)))),
+    ("conv2d (non-square, stride > kernel)", lambda: (
+        lambda x, w, b: F.conv2d(x, w, b, stride=(3, 2), padding=(1, 0)), (_x(2, 2, 7, 6), _x(3, 2, 2, 1), _x(3)))),
+    ("conv2d ('same', even kernel, dil.)", lambda: (
+        lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 2)), (_x(2, 2, 5, 6), _x(3, 2, 2, 3), _x(3)))),
+    ("conv2d (depthwise)", lambda: (lambda x, w: F.conv2d(x, w, padding=1, groups=3), (_x(2, 3, 5, 5), _x(3, 1, 3, 3)))),
+    ("conv3d (stride, pad, dil., groups)", lambda: (
+        lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1), groups=2),
+        (_x(1, 4, 5, 5, 4), _x(2, 2, 2, 2, 2), _x(2)))),
+    ("Conv2d", lambda: _module_case(nn.Conv2d(2, 4, 3, stride=2, padding=1), 2, 2, 6, 6)),
+    ("max_pool1d (pad, dil., ceil_mode)", lambda: (
+        lambda x: F.max_pool1d(x, 3, 2, padding=1, dilation=2, ceil_mode=True), (_x(2, 2, 10),))),
+    ("max_pool2d (overlapping, padded)", lambda: (lambda x: F.max_pool2d(x, 3, 2, padding=1), (_x(2, 2, 7, 7),))),
+    ("max_pool3d", lambda: (lambda x: F.max_pool3d(x, 2), (_x(1, 2, 4, 4, 4),))),
+    ("avg_pool1d (count_include_pad=False)", lambda: (
+        lambda x: F.avg_pool1d(x, 4, 3, padding=2, ceil_mode=True, count_include_pad=False), (_x(2, 2, 10),))),
+    ("avg_pool2d (padded, ceil_mode)", lambda: (
+        lambda x: F.avg_pool2d(x, (3, 2), 2, padding=1, ceil_mode=True), (_x(2, 2, 7, 8),))),
+    ("avg_pool3d", lambda: (lambda x: F.avg_pool3d(x, (2, 1, 2)), (_x(1, 2, 4, 3, 4),))),
+    ("adaptive_avg_pool2d (uneven)", lambda: (lambda x: F.adaptive_avg_pool2d(x, (3, 4)), (_x(2, 2, 7, 9),))),
+    ("adaptive_max_pool2d (uneven)", lambda: (lambda x: F.adaptive_max_pool2d(x, (3, 4)), (_x(2, 2, 7, 9),))),
+    ("Dropout2d (train, seeded mask)", lambda: (_same_mask(nn.Dropout2d(0.5)), (_x(4, 3, 2, 2),))),
 ]
 
 
@@ -226,6 +253,28 @@ def run_demo(steps: int, out: str, lr: float, init_std: float, seed: int, eval_e
                                    eval_every=eval_every, progress=experiment.progress_printer(10))
     print()
     print(experiment.summary_table(histories))
+    return _draw(experiment.plot_figure1, histories, out)
+
+
+# LeNet: about 15 ms per step per network at batch 64 on one core
+LENET_STEPS = 3000
+LENET_TEST_SIZE = 2000          # test images per evaluation (the first ones)
+
+
+def run_lenet_demo(steps: int, out: str, lr: float, seed: int, eval_every=None) -> int:
+    """Train LeNet-5 without and with BN, print the table, write the figure."""
+    print(f"MNIST, LeNet-5 (sigmoid, average pooling), batches of {lenet.BATCH_SIZE}, plain SGD lr {lr}, "
+          f"seed {seed}: {steps} steps without BN, then {steps} steps with BatchNorm2d/1d; "
+          f"test accuracy on the first {LENET_TEST_SIZE} test images", flush=True)
+    histories = lenet.compare(steps=steps, lr=lr, seed=seed, eval_every=eval_every or max(1, steps // 30),
+                              data=lenet.mnist_images(LENET_TEST_SIZE),
+                              progress=experiment.progress_printer(10))
+    print()
+    print(experiment.summary_table(histories))
+    return _draw(lenet.plot_lenet, histories, out)
+
+
+def _draw(plot, histories, out) -> int:
     try:
         import matplotlib
     except ImportError:
@@ -233,7 +282,7 @@ def run_demo(steps: int, out: str, lr: float, init_std: float, seed: int, eval_e
         return 0
     matplotlib.use("Agg")          # files only: never open a window
     import matplotlib.pyplot as plt
-    plt.close(experiment.plot_figure1(histories, out))
+    plt.close(plot(histories, out))
     print(f"figure written to {out}")
     return 0
 
@@ -244,20 +293,29 @@ def main(argv=None) -> int:
     sub.add_parser("gradcheck", help="gradient-check every op and layer in float64")
     demo = sub.add_parser("demo", help="train the MNIST network with and without BatchNorm "
                                         "and draw Figure 1 of Ioffe & Szegedy (2015)")
-    demo.add_argument("--steps", type=int, default=DEMO_STEPS,
-                      help=f"SGD steps per network (default {DEMO_STEPS}; the paper ran 50000)")
-    demo.add_argument("--out", default="out/figure1.png", help="where to write the figure (PNG)")
-    demo.add_argument("--lr", type=float, default=experiment.LR,
-                      help=f"SGD learning rate (default {experiment.LR})")
+    demo.add_argument("--model", choices=("mlp", "lenet"), default="mlp",
+                      help="mlp: the paper's Figure 1 network (default); lenet: LeNet-5 with and "
+                           "without BatchNorm2d/1d (minigrad/lenet.py)")
+    demo.add_argument("--steps", type=int, default=None,
+                      help=f"SGD steps per network (default {DEMO_STEPS} for mlp, the paper ran 50000; "
+                           f"{LENET_STEPS} for lenet)")
+    demo.add_argument("--out", default=None,
+                      help="where to write the figure (PNG; default out/figure1.png, or out/lenet.png)")
+    demo.add_argument("--lr", type=float, default=None,
+                      help=f"SGD learning rate (default {experiment.LR} for mlp, {lenet.LR} for lenet)")
     demo.add_argument("--init-std", type=float, default=experiment.INIT_STD,
-                      help=f"std of the initial Gaussian weights (default {experiment.INIT_STD})")
+                      help=f"mlp only: std of the initial Gaussian weights (default {experiment.INIT_STD})")
     demo.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
     demo.add_argument("--eval-every", type=int, default=None,
                       help="steps between evaluations on the test set (default steps // 100)")
     args = parser.parse_args(argv)
     if args.command == "gradcheck":
         return 0 if run_gradchecks() else 1
-    return run_demo(args.steps, args.out, args.lr, args.init_std, args.seed, args.eval_every)
+    if args.model == "lenet":
+        return run_lenet_demo(args.steps or LENET_STEPS, args.out or "out/lenet.png",
+                              lenet.LR if args.lr is None else args.lr, args.seed, args.eval_every)
+    return run_demo(args.steps or DEMO_STEPS, args.out or "out/figure1.png",
+                    experiment.LR if args.lr is None else args.lr, args.init_std, args.seed, args.eval_every)
 
 
 if __name__ == "__main__":

@@ -435,3 +435,7 @@ def empty(*size, dtype=None, requires_grad=False) -> Tensor:
 @_made_on_cpu
 def empty_like(t, dtype=None, requires_grad=False) -> Tensor:
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one, as ``torch.flatten``: flatten(x, 1) turns the
+    (N, C, H, W) feature maps of a conv net into (N, C*H*W) rows for a Linear layer."""
+    return _t(input).flatten(start_dim, end_dim)

@@ -23,6 +23,10 @@ WORKLOADS = (
     "5. BatchNorm1d (256, 1024): bytes saved for backward",
     "5. BatchNorm1d (256, 1024): saved + the input, if the graph node keeps it alive",
     "5. peak traced memory, 100 MNIST steps, BN",
+    "6. Conv2d forward + backward, batch 64, LeNet conv1",
+    "6. Conv2d forward + backward, batch 64, CIFAR conv2",
+    "7. LeNet-5 + BN train step, batch 64",
+    "7. LeNet-5 + BN train step, batch 256",
 )
 
 

@@ -416,6 +416,10 @@ def test_every_op_is_exercised_by_these_gradchecks():
         F.nll_loss(x, [0, 1, 2]), F.binary_cross_entropy(x.sigmoid(), y.sigmoid().expand(3, 4)),
         F.binary_cross_entropy_with_logits(x, x.sigmoid()), F.l1_loss(x, y.expand(3, 4)), F.smooth_l1_loss(x, y.expand(3, 4)),
     ]
+    # convolution and pooling (issue 11): their gradchecks are in test_conv.py and test_pool.py
+    z, w = leaf(arr(1, 1, 4, 4)), leaf(arr(1, 1, 2, 2))
+    graphs += [F.conv2d(z, w), F.max_pool2d(z, 2), F.avg_pool2d(z, 2), F.adaptive_avg_pool2d(z, 1),
+               F.adaptive_max_pool2d(z, 1)]
     seen, stack = set(), [g.grad_fn for g in graphs]
     while stack:
         fn = stack.pop()

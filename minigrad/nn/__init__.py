@@ -5,3 +5,8 @@ from .layers import (ELU, GELU, Dropout, Embedding, Flatten, Identity, LeakyReLU
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module, ModuleList, Parameter, Sequential
+# convolution and pooling (issue 11)
+from .conv import Conv1d, Conv2d, Conv3d, Dropout2d, Dropout3d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d,
+                      MaxPool2d, MaxPool3d)

@@ -6,3 +6,5 @@ from .loss import (BCELoss, BCEWithLogits, CrossEntropy, L1Loss, LogSoftmax, MSE
                    SmoothL1Loss)
 from .reduce import Max, Mean, Sum
 from .shape import Cat, Clone, Embedding, Expand, Gather, Index, Permute, Repeat, Reshape, SetItem, Stack
+from .conv import ConvNd
+from .pool import AdaptiveAvgPoolNd, AdaptiveMaxPoolNd, AvgPoolNd, MaxPoolNd
