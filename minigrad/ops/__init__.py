@@ -3,5 +3,6 @@ from .elementwise import (Abs, Add, Cast, Div, Dropout, Exp, Log, Mul, Neg, Pow,
                           unbroadcast)
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy, LogSoftmax, MSELoss
+from .normalization import Normalization
 from .reduce import Max, Mean, Sum
 from .shape import Cat, Clone, Index, Permute, Reshape, Stack
