@@ -245,7 +245,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     instead (then the layer is BatchNorm's eval map (BN.14)).
     """
     if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
+        raise ValueError("running_mean and running_var must either both be None or neither be None: "
+                         "pass both to keep running statistics, or neither")
     if not use_input_stats:
         if running_mean is None:
             raise RuntimeError("Expected running_mean and running_var to be defined when "
