@@ -5,11 +5,9 @@ minigrad/ops/batchnorm.py. Golden values: tests/fixtures/normalization.npz, made
 tests/fixtures/make_normalization_fixtures.py; live parity tests run the same cases on fresh
 data when torch is installed. Tolerance (absolute and relative): 1e-10 in float64, 1e-5 in float32.
 """
-import importlib.util
 import inspect
 import io
 import json
-import pathlib
 import re
 import warnings
 
@@ -23,11 +21,10 @@ from minigrad import Tensor, gradcheck
 from minigrad.ops import normalization as nf_ops
 from minigrad.ops.batchnorm import BatchNorm
 from minigrad.ops.normalization import Normalization
+from parity import FIXTURES, assert_same, check_live, load_maker
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 GOLDEN = np.load(FIXTURES / "normalization.npz")
 CASES = json.loads(str(GOLDEN["cases"]))
-TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
 FIELDS = ("y", "dx", "dweight", "dbias", "running_mean", "running_var")
 
 
@@ -349,14 +346,6 @@ def run_minigrad_layer(case, inputs):
     return {key: np.stack(values) for key, values in results.items()}
 
 
-def assert_same(ours, theirs, dtype, label):
-    assert sorted(ours) == sorted(theirs), label
-    for key, expected in theirs.items():
-        assert ours[key].dtype == expected.dtype, f"{label}: {key} dtype"
-        np.testing.assert_allclose(ours[key], expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype],
-                                   err_msg=f"{label}: {key}")
-
-
 def _golden(case, keys):
     return {k: GOLDEN[f"{case['name']}/{k}"] for k in keys if f"{case['name']}/{k}" in GOLDEN}
 
@@ -380,12 +369,7 @@ def test_golden_values_cover_every_member_and_rank():
 # ------------------------------------------------------------------ PyTorch parity: live
 @pytest.fixture(scope="module")
 def maker():
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("make_normalization_fixtures",
-                                                  FIXTURES / "make_normalization_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_maker("normalization")
 
 
 LARGER = [("LayerNorm", [64], {}, (8, 16, 64)), ("RMSNorm", [[4, 32]], {}, (6, 4, 32)),
@@ -396,16 +380,11 @@ LARGER = [("LayerNorm", [64], {}, (8, 16, 64)), ("RMSNorm", [[4, 32]], {}, (6, 4
 
 @pytest.mark.parametrize("seed, case", list(enumerate(CASES)), ids=[c["name"] for c in CASES])
 def test_matches_pytorch_live(maker, seed, case):
-    inputs = maker.layer_inputs(case, seed=10_000 + seed)           # not the fixtures' data
-    assert_same(run_minigrad_layer(case, inputs), maker.run_torch_layer(case, inputs),
-                case["dtype"], case["name"])
+    check_live(maker, run_minigrad_layer, [case], 10_000 + seed)     # not the fixtures' data
 
 
 def test_matches_pytorch_live_on_larger_inputs(maker):
-    for seed, case in enumerate(maker.layer_cases(LARGER)):
-        inputs = maker.layer_inputs(case, seed=20_000 + seed)
-        assert_same(run_minigrad_layer(case, inputs), maker.run_torch_layer(case, inputs),
-                    case["dtype"], case["name"])
+    check_live(maker, run_minigrad_layer, maker.layer_cases(LARGER), 20_000)
 
 
 def test_functional_forms_match_pytorch_live(maker):
