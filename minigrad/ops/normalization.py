@@ -56,6 +56,12 @@ with every sum over S, and (BN.4) with weight and bias broadcast against x. The 
 Precision, as in :mod:`minigrad.ops.batchnorm`: the mean is found in two passes (a first
 estimate, then the mean of what is left), the other sums run in the input's dtype, and the
 per-group results (mean, var, inv_std) are kept in float64. Outputs have the input's dtype.
+
+Speed. In every member's view but BatchNorm's, S is the trailing axes, so the sets are the rows
+of an (M, n) matrix: their sums are a matrix-vector product with a vector of ones, and the sums
+of products a row-wise dot product (``np.vecdot``), both about three times as fast as
+``np.sum`` in float32 and without temporaries (:func:`_sum`, :func:`_dot`). Any other S takes
+``np.sum``; the numbers are the same to rounding.
 """
 import math
 
@@ -66,18 +72,62 @@ from .batchnorm import _needs
 from .elementwise import unbroadcast
 
 
+def _sum(a: np.ndarray, axes: tuple) -> np.ndarray:
+    """sum_j a_j over S = ``axes``, with size 1 kept on them, in a's dtype.
+
+    When S is the trailing axes (every member's view but BatchNorm's), the sets are the rows
+    of an (M, n) view, and their sums one matrix-vector product with ones: BLAS does it about
+    three times as fast as ``a.sum(axis)`` for float32.
+    """
+    rows = _rows(a, axes)
+    if rows is None:
+        return a.sum(axis=axes, keepdims=True)
+    return (rows @ np.ones(rows.shape[1], a.dtype)).reshape(_kept(a.shape, axes))
+
+
+def _dot(a: np.ndarray, b: np.ndarray, axes: tuple) -> np.ndarray:
+    """sum_j a_j b_j over S, as :func:`_sum` (a row-wise dot product, without a temporary)."""
+    rows_a, rows_b = _rows(a, axes), _rows(b, axes)
+    if rows_a is None or rows_b is None:
+        return np.sum(a * b, axis=axes, keepdims=True)
+    return np.vecdot(rows_a, rows_b).reshape(_kept(a.shape, axes))
+
+
+def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a down to a parameter's ``shape``: :func:`unbroadcast`, with the leading axes summed
+    by BLAS (ones times the (M, rest) view), as :func:`_sum` does for the trailing ones."""
+    extra = a.ndim - len(shape)
+    if extra and a.flags.c_contiguous:
+        lead = math.prod(a.shape[:extra])
+        a = (np.ones(lead, a.dtype) @ a.reshape(lead, math.prod(a.shape[extra:]))).reshape(a.shape[extra:])
+    return unbroadcast(a, shape)
+
+
+def _rows(a, axes):
+    """a as an (M, n) view whose rows are the sets S, if S is a's trailing axes; else None."""
+    first = a.ndim - len(axes)
+    if axes != tuple(range(first, a.ndim)) or not a.flags.c_contiguous:
+        return None
+    return a.reshape(math.prod(a.shape[:first]), math.prod(a.shape[first:]))
+
+
+def _kept(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
 def moments(x: np.ndarray, axes: tuple) -> tuple:
     """(x - mean, mean, var) over ``axes`` (kept as size-1 axes): (BN.1)-(BN.2).
 
     x - mean has x's dtype; mean and var are float64. The mean is found in two passes, so that
     no digit of the spread is lost (see Precision in :mod:`minigrad.ops.batchnorm`).
     """
-    estimate = x.mean(axis=axes, keepdims=True)                          # (BN.1) first estimate
+    n = math.prod(x.shape[a] for a in axes)
+    estimate = _sum(x, axes) / x.dtype.type(n)                         # (BN.1) first estimate
     centered = x - estimate
-    correction = centered.mean(axis=axes, keepdims=True)                 # (BN.1) mean of the rest
-    centered -= correction                                               # x - mean
-    mean = estimate.astype(np.float64) + correction                      # (BN.1)
-    var = np.square(centered).mean(axis=axes, keepdims=True).astype(np.float64)   # (BN.2)
+    correction = _sum(centered, axes) / n                              # (BN.1) mean of the rest
+    centered -= correction.astype(x.dtype)                             # x - mean
+    mean = estimate.astype(np.float64) + correction                    # (BN.1)
+    var = _dot(centered, centered, axes).astype(np.float64) / n        # (BN.2)
     return centered, mean, var
 
 
@@ -123,8 +173,8 @@ class Normalization(Function):
             if stats is not None:
                 stats.update(mean=mean, var=var)
         else:
-            mean_square = np.square(x).mean(axis=axes, keepdims=True).astype(np.float64)
-            inv_std = 1.0 / np.sqrt(mean_square + eps)                    # (NF.3) inv_rms
+            n = math.prod(x.shape[a] for a in axes)
+            inv_std = 1.0 / np.sqrt(_dot(x, x, axes).astype(np.float64) / n + eps)   # (NF.3) inv_rms
             x_hat = x * inv_std.astype(x.dtype)                           # (NF.3)
         y = x_hat * weight if weight is not None else x_hat.copy()        # (BN.4)
         if bias is not None:
@@ -141,15 +191,15 @@ class Normalization(Function):
         n = math.prod(x_hat.shape[a] for a in axes)
         dweight = dbias = None
         if weight is not None and _needs(ctx, 1):
-            dweight = unbroadcast(grad * x_hat, weight.shape)                         # (NF.2) (BN.10)
+            dweight = _sum_to(grad * x_hat, weight.shape)                         # (NF.2) (BN.10)
         if ctx.bias_shape is not None and _needs(ctx, 2):
-            dbias = unbroadcast(grad, ctx.bias_shape)                                 # (NF.2) (BN.9)
+            dbias = _sum_to(grad, ctx.bias_shape)                                 # (NF.2) (BN.9)
         dx_hat = grad if weight is None else grad * weight                            # (BN.5)
         # the / n divides the small per-mean sums, not a whole array
-        projection = np.sum(dx_hat * x_hat, axis=axes, keepdims=True) / n
+        projection = _dot(dx_hat, x_hat, axes) / grad.dtype.type(n)
+        dx = x_hat * projection
+        np.subtract(dx_hat, dx, out=dx)                                               # (NF.4)
         if ctx.centered:
-            dx = dx_hat - np.sum(dx_hat, axis=axes, keepdims=True) / n - x_hat * projection   # (NF.1)
-        else:
-            dx = dx_hat - x_hat * projection                                                  # (NF.4)
+            dx -= _sum(dx_hat, axes) / grad.dtype.type(n)                             # (NF.1)
         dx *= inv_std.astype(grad.dtype)                                              # (NF.1) (NF.4)
         return dx, dweight, dbias
