@@ -3,7 +3,7 @@ import numpy as _np
 
 from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                        set_grad_enabled)
-from .functional import (allclose, arange, argmax, cat, exp, eye, from_numpy, full, log, matmul, max,
+from .functional import (allclose, arange, argmax, cat, exp, eye, flatten, from_numpy, full, log, matmul, max,
                          mean, min, ones, ones_like, rand, rand_like, randint, randn, randn_like, relu,
                          sigmoid, sqrt, stack, sum, tanh, tensor, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradcheck_report, rel_error

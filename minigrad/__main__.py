@@ -137,6 +137,31 @@ CASES = [
     ("BatchNorm2d (eval)", lambda: _batchnorm_case(nn.BatchNorm2d(3), False, 3, 3, 2, 2)),
     ("BatchNorm3d (train)", lambda: _batchnorm_case(nn.BatchNorm3d(3), True, 2, 3, 2, 2, 2)),
     ("BatchNorm3d (eval)", lambda: _batchnorm_case(nn.BatchNorm3d(3), False, 2, 3, 2, 2, 2)),
+    # convolution and pooling (issue 11): stride, padding, dilation and groups in 1d, 2d and 3d
+    ("conv1d (stride, pad, dil., groups)", lambda: (
+        lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2),
+        (_x(2, 4, 9), _x(4, 2, 3), _x(4)))),
+    ("conv2d (non-square, stride > kernel)", lambda: (
+        lambda x, w, b: F.conv2d(x, w, b, stride=(3, 2), padding=(1, 0)), (_x(2, 2, 7, 6), _x(3, 2, 2, 1), _x(3)))),
+    ("conv2d ('same', even kernel, dil.)", lambda: (
+        lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 2)), (_x(2, 2, 5, 6), _x(3, 2, 2, 3), _x(3)))),
+    ("conv2d (depthwise)", lambda: (lambda x, w: F.conv2d(x, w, padding=1, groups=3), (_x(2, 3, 5, 5), _x(3, 1, 3, 3)))),
+    ("conv3d (stride, pad, dil., groups)", lambda: (
+        lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1), groups=2),
+        (_x(1, 4, 5, 5, 4), _x(2, 2, 2, 2, 2), _x(2)))),
+    ("Conv2d", lambda: _module_case(nn.Conv2d(2, 4, 3, stride=2, padding=1), 2, 2, 6, 6)),
+    ("max_pool1d (pad, dil., ceil_mode)", lambda: (
+        lambda x: F.max_pool1d(x, 3, 2, padding=1, dilation=2, ceil_mode=True), (_x(2, 2, 10),))),
+    ("max_pool2d (overlapping, padded)", lambda: (lambda x: F.max_pool2d(x, 3, 2, padding=1), (_x(2, 2, 7, 7),))),
+    ("max_pool3d", lambda: (lambda x: F.max_pool3d(x, 2), (_x(1, 2, 4, 4, 4),))),
+    ("avg_pool1d (count_include_pad=False)", lambda: (
+        lambda x: F.avg_pool1d(x, 4, 3, padding=2, ceil_mode=True, count_include_pad=False), (_x(2, 2, 10),))),
+    ("avg_pool2d (padded, ceil_mode)", lambda: (
+        lambda x: F.avg_pool2d(x, (3, 2), 2, padding=1, ceil_mode=True), (_x(2, 2, 7, 8),))),
+    ("avg_pool3d", lambda: (lambda x: F.avg_pool3d(x, (2, 1, 2)), (_x(1, 2, 4, 3, 4),))),
+    ("adaptive_avg_pool2d (uneven)", lambda: (lambda x: F.adaptive_avg_pool2d(x, (3, 4)), (_x(2, 2, 7, 9),))),
+    ("adaptive_max_pool2d (uneven)", lambda: (lambda x: F.adaptive_max_pool2d(x, (3, 4)), (_x(2, 2, 7, 9),))),
+    ("Dropout2d (train, seeded mask)", lambda: (_same_mask(nn.Dropout2d(0.5)), (_x(4, 3, 2, 2),))),
     ("layer_norm (functional)", lambda: (lambda a, w, b: F.layer_norm(a, (4,), w, b), (_x(3, 4), _x(4), _x(4)))),
     ("group_norm (functional)", lambda: (lambda a, w, b: F.group_norm(a, 2, w, b), (_x(3, 4, 2), _x(4), _x(4)))),
     ("instance_norm (functional)", lambda: (lambda a, w, b: F.instance_norm(a, weight=w, bias=b),

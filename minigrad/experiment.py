@@ -181,7 +181,8 @@ def _batches(loader):
 def train(model, steps: int, lr: float = LR, eval_every: int = None,
           batch_size: int = BATCH_SIZE, data_seed: int = 0, data=None,
           record_sigmoid_input: bool = True, probe_unit: int = PROBE_UNIT,
-          probe_size: int = PROBE_SIZE, label: str = "", progress=None) -> dict:
+          probe_size: int = PROBE_SIZE, label: str = "", progress=None,
+          eval_batch: int = EVAL_BATCH) -> dict:
     """Train ``model`` with plain SGD on MNIST and evaluate it on the test set as it learns.
 
     Inputs:
@@ -199,6 +200,8 @@ def train(model, steps: int, lr: float = LR, eval_every: int = None,
     - label: a name for this run, stored in the history and passed to progress
     - progress: None, or a function called after every evaluation with a dict holding
       label, step, steps, train_loss, test_acc, elapsed and eta (seconds); see print_progress
+    - eval_batch: images per forward pass when evaluating (smaller for a conv net, whose
+      windows take kernel-size times the memory of its input)
 
     Returns a history dict:
     - "label": label;  "lr": lr;  "steps": int array (E,) of the evaluated steps, 0 first
@@ -224,7 +227,7 @@ def train(model, steps: int, lr: float = LR, eval_every: int = None,
     def record(step, train_loss):
         nonlocal eval_seconds
         t0 = time.perf_counter()
-        acc, test_loss = evaluate(model, test_x, test_y)
+        acc, test_loss = evaluate(model, test_x, test_y, eval_batch)
         log["steps"].append(step)
         log["test_acc"].append(acc)
         log["test_loss"].append(test_loss)

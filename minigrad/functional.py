@@ -148,3 +148,9 @@ def stack(tensors, dim=0):
 
 def allclose(a, b, rtol=1e-5, atol=1e-8):
     return builtins.bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one, as ``torch.flatten``: flatten(x, 1) turns the
+    (N, C, H, W) feature maps of a conv net into (N, C*H*W) rows for a Linear layer."""
+    return _t(input).flatten(start_dim, end_dim)

@@ -23,8 +23,12 @@ WORKLOADS = (
     "5. BatchNorm1d (256, 1024): bytes saved for backward",
     "5. BatchNorm1d (256, 1024): saved + the input tensor its graph node references",
     "5. peak traced memory, 100 MNIST steps, BN",
-    "6. LayerNorm(1024) on (256, 1024) forward + backward",
-    "6. GroupNorm(32, 64) on (32, 64, 16, 16) forward + backward",
+    "6. Conv2d forward + backward, batch 64, LeNet conv1",
+    "6. Conv2d forward + backward, batch 64, CIFAR conv2",
+    "7. LeNet-5 + BN train step, batch 64",
+    "7. LeNet-5 + BN train step, batch 256",
+    "8. LayerNorm(1024) on (256, 1024) forward + backward",
+    "8. GroupNorm(32, 64) on (32, 64, 16, 16) forward + backward",
 )
 
 

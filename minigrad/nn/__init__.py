@@ -7,3 +7,8 @@ from .module import Module, ModuleList, Parameter, Sequential
 from .normalization import (BatchRenorm1d, BatchRenorm2d, BatchRenorm3d, GhostBatchNorm1d, GhostBatchNorm2d,
                             GhostBatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
                             LayerNorm, RMSNorm)
+# convolution and pooling (issue 11)
+from .conv import Conv1d, Conv2d, Conv3d, Dropout2d, Dropout3d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d,
+                      MaxPool2d, MaxPool3d)

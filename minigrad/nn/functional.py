@@ -8,6 +8,7 @@ from ..ops.batchnorm import BatchNorm, BatchNormEval
 from ..ops.normalization import Normalization, update_running_stats
 from ..random import default_generator
 from ..tensor import Tensor, _raw
+from . import conv_arguments
 
 
 def linear(input, weight, bias=None):
@@ -310,3 +311,185 @@ def _check_parameter_shapes(shape, **named):
 def _divisors_hint(c):
     divisors = [d for d in range(1, c + 1) if c % d == 0]
     return f"num_groups must divide the number of channels {c}: choose one of {divisors}"
+# ------------------------------------------------------ convolution and pooling (issue 11)
+# The mathematics is in minigrad/ops/conv.py (CV.1-CV.8) and minigrad/ops/pool.py (PL.1-PL.7);
+# the checks and PyTorch's messages in minigrad/nn/conv_arguments.py. Every function takes a
+# batched (N, C, *I) input or one sample (C, *I), as PyTorch.
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution over L: input (N, C, L), weight (F, C/groups, K), bias (F,) -> (N, F, L_out)."""
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution over H, W: input (N, C, H, W), weight (F, C/groups, kH, kW), bias (F,).
+
+    stride, dilation: an int or (sH, sW); padding: an int, (pH, pW), 'valid' (0) or 'same'
+    (output as large as the input; stride 1 only; an even kernel pads one more after).
+    Returns (N, F, H_out, W_out), H_out = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1.
+    """
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution over D, H, W: input (N, C, D, H, W), weight (F, C/groups, kD, kH, kW)."""
+    return _conv(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+_TORCH_FLOAT_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _conv(d, input, weight, bias, stride, padding, dilation, groups):
+    conv_arguments.check_rank(input, d, f"conv{d}d")
+    x_dtype, w_dtype = np.dtype(input.dtype), np.dtype(weight.dtype)
+    if x_dtype != w_dtype:
+        names = {**_TORCH_DTYPE_NAMES, **_TORCH_FLOAT_NAMES}
+        raise RuntimeError(
+            f"expected scalar type {names.get(x_dtype.name, x_dtype.name)} but found "
+            f"{names.get(w_dtype.name, w_dtype.name)}: the input is {x_dtype.name} and the weight "
+            f"{w_dtype.name}; convert the input (x.float()) or the layer (.double())")
+
+    def run(x):
+        args = conv_arguments.conv_arguments(x, weight, bias, stride, padding, dilation, groups)
+        return ops.ConvNd.apply(x, weight, bias, **args)
+
+    return _per_sample(d, input, run)
+
+
+def _per_sample(d, input, fn):
+    """fn on a batched input; one sample (C, *I) becomes a batch of one and loses it again."""
+    if input.ndim == d + 2:
+        return fn(input)
+    y = fn(input.reshape((1,) + tuple(input.shape)))
+    return y.reshape(tuple(y.shape[1:]))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum of each window (PL.1); the gradient goes to the (first) maximum (PL.2).
+
+    input (N, C, H, W); kernel_size, stride (default: kernel_size), padding (at most half the
+    kernel, -inf), dilation: an int or a pair. ceil_mode: round the output size up, so the
+    last, partial window is kept. Returns (N, C, H_out, W_out).
+    """
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _max_pool(d, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    if return_indices:
+        raise NotImplementedError(f"max_pool{d}d(return_indices=True) is not implemented in minigrad "
+                                  "(there is no max_unpool): call it without return_indices")
+    conv_arguments.check_pool_rank(input, d, f"max_pool{d}d")
+
+    def run(x):
+        kernel, step, pairs, dil, _ = conv_arguments.pool_arguments(x, kernel_size, stride, padding,
+                                                                   dilation, ceil_mode)
+        return ops.MaxPoolNd.apply(x, kernel=kernel, stride=step, padding=pairs, dilation=dil)
+
+    return _per_sample(d, input, run)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """The mean of each window (PL.3); the gradient is shared equally (PL.4).
+
+    Arguments as max_pool2d (no dilation); padding is zeros. count_include_pad: divide by the
+    whole kernel size even where the window covers padding (default), else by the number of
+    input values it covers. divisor_override: divide every window by this number instead.
+    """
+    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def _avg_pool(d, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    conv_arguments.check_pool_rank(input, d, f"avg_pool{d}d")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero: pass None to divide by the window size")
+
+    def run(x):
+        kernel, step, pairs, _, symmetric = conv_arguments.pool_arguments(x, kernel_size, stride, padding,
+                                                                         1, ceil_mode)
+        counted = tuple((p, p) if count_include_pad else (0, 0) for p in symmetric)
+        return ops.AvgPoolNd.apply(x, kernel=kernel, stride=step, padding=pairs, counted=counted,
+                                   divisor=divisor_override)
+
+    return _per_sample(d, input, run)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _adaptive(1, "avg", input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over windows chosen so the output is (N, C, *output_size) whatever the input's
+    size (PL.5); output_size an int, a pair, or None for an axis to keep. (1, 1) is global
+    average pooling."""
+    return _adaptive(2, "avg", input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive(3, "avg", input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _adaptive(1, "max", input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """The maximum over PyTorch's adaptive windows (PL.7): output (N, C, *output_size)."""
+    return _adaptive(2, "max", input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _adaptive(3, "max", input, output_size, return_indices)
+
+
+def _adaptive(d, kind, input, output_size, return_indices=False):
+    name = f"adaptive_{kind}_pool{d}d"
+    if return_indices:
+        raise NotImplementedError(f"{name}(return_indices=True) is not implemented in minigrad: "
+                                  "call it without return_indices")
+    conv_arguments.check_pool_rank(input, d, name)
+    op = ops.AdaptiveAvgPoolNd if kind == "avg" else ops.AdaptiveMaxPoolNd
+    return _per_sample(d, input, lambda x: op.apply(
+        x, output_size=conv_arguments.adaptive_output_size(x, output_size)))
+
+
+def dropout2d(input, p=0.5, training=True):
+    """Channel dropout, as ``torch.nn.functional.dropout2d``: zero whole channels (N, C, H, W)
+    with probability p, scale the rest by 1 / (1 - p) (D.1); neighbouring pixels of a feature
+    map are alike, so dropping single pixels would hardly remove any information."""
+    return _feature_dropout(2, input, p, training)
+
+
+def dropout3d(input, p=0.5, training=True):
+    """Channel dropout of (N, C, D, H, W) (or one sample (C, D, H, W)), as dropout2d."""
+    return _feature_dropout(3, input, p, training)
+
+
+def _feature_dropout(d, input, p, training):
+    _check_dropout_probability(p)
+    if not training or p == 0:
+        return input
+    unbatched = input.ndim == d + 1 and d == 3        # PyTorch reads a 3-D input of dropout2d as (N, C, L)
+    kept = tuple(input.shape[:1 if unbatched else 2])
+    mask = default_generator().random(kept + (1,) * (input.ndim - len(kept))) < 1 - p
+    return ops.Dropout.apply(input, p, mask)

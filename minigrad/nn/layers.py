@@ -9,6 +9,28 @@ from . import functional as F, init
 from .module import Module, Parameter
 
 
+def register_weight_and_bias(module, weight_shape, bias: bool, dtype=None):
+    """Give ``module`` a Parameter ``weight`` of weight_shape and a ``bias`` of weight_shape[0]
+    (or None), uninitialised; Linear and Conv1d/2d/3d share this."""
+    dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+    module.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(np.empty(weight_shape[0], dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def reset_weight_and_bias(weight, bias):
+    """PyTorch's default initialisation of Linear and Conv*d: kaiming_uniform_ with a = sqrt(5)
+    for the weight, which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the
+    bias; fan_in = weight.shape[1] * prod(kernel size) (in_features for Linear)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = init._fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Linear(Module):
     """y = x W^T + b, as ``torch.nn.Linear``.
 
@@ -21,19 +43,11 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x):
         if not isinstance(x, (Tensor, np.ndarray)):

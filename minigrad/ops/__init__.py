@@ -6,3 +6,5 @@ from .loss import CrossEntropy, LogSoftmax, MSELoss
 from .normalization import Normalization
 from .reduce import Max, Mean, Sum
 from .shape import Cat, Clone, Index, Permute, Reshape, Stack
+from .conv import ConvNd
+from .pool import AdaptiveAvgPoolNd, AdaptiveMaxPoolNd, AvgPoolNd, MaxPoolNd
