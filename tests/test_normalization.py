@@ -8,6 +8,7 @@ data when torch is installed. Tolerance (absolute and relative): 1e-10 in float6
 import inspect
 import io
 import json
+import pathlib
 import re
 import warnings
 
@@ -169,14 +170,24 @@ def test_the_op_over_batchnorms_axes_is_batchnorm():
                                    atol=1e-13)
 
 
-def test_every_equation_label_is_listed_once_and_tags_code():
-    listed = re.findall(r"^\s+\((NF\.\d+)\)", nf_ops.__doc__, re.MULTILINE)
-    assert listed == [f"NF.{i}" for i in range(1, len(listed) + 1)], "numbered in order, once each"
+def _labels_tagging_code():
+    """The (NF.n) labels that tag a line of code (in a comment) in the family's three modules."""
     import minigrad.nn.functional as functional
     import minigrad.nn.normalization as modules
     code = "".join(inspect.getsource(m).split('"""', 2)[2] for m in (nf_ops, functional, modules))
-    tagged = set(re.findall(r"#.*\((NF\.\d+)\)", code))
-    assert tagged == set(listed), set(listed) - tagged
+    return set(re.findall(r"#.*\((NF\.\d+)\)", code))
+
+
+def test_every_equation_label_is_listed_once_and_tags_code():
+    listed = re.findall(r"^\s+\((NF\.\d+)\)", nf_ops.__doc__, re.MULTILINE)
+    assert listed == [f"NF.{i}" for i in range(1, len(listed) + 1)], "numbered in order, once each"
+    assert _labels_tagging_code() == set(listed), set(listed) - _labels_tagging_code()
+
+
+def test_every_label_lesson_09_cites_tags_a_line_of_code():
+    lesson = pathlib.Path(__file__).resolve().parents[1] / "lessons" / "09_when_the_batch_is_small.ipynb"
+    cited = set(re.findall(r"\((NF\.\d+)\)", lesson.read_text(encoding="utf-8")))
+    assert len(cited) >= 5 and cited <= _labels_tagging_code(), cited - _labels_tagging_code()
 
 
 def test_group_norm_with_one_group_per_channel_is_instance_norm_and_one_group_is_layer_norm():
