@@ -388,7 +388,7 @@ def test_every_op_is_exercised_by_these_gradchecks():
         (x + y - y * y / y) ** 2, -x.exp().log().abs().relu().sigmoid().tanh(),
         x @ y, F.linear(x, x, y[:3]), x.sum(0) + x.mean(1).max(), x.reshape(4, 3).permute(1, 0)[0],
         mg.cat([x, x]), mg.stack([y, y]), x.double(), x.clone(), F.log_softmax(x, 1), F.cross_entropy(x, [0, 1, 2]),
-        F.mse_loss(x, x), F.dropout(x, 0.5),
+        F.mse_loss(x, x), F.dropout(x, 0.5), F.layer_norm(x, (4,)),
     ]
     seen, stack = set(), [g.grad_fn for g in graphs]
     while stack:
