@@ -529,3 +529,13 @@ def test_variant_state_dict_is_batchnorms():
         assert list(layer.state_dict()) == list(nn.BatchNorm2d(4).state_dict())
     assert repr(nn.GhostBatchNorm1d(3, 4)) == ("GhostBatchNorm1d(3, virtual_batch_size=4, eps=1e-05, "
                                                 "momentum=0.1, affine=True, bias=True, track_running_stats=True)")
+
+
+def test_signatures_match_pytorch(maker):
+    import torch
+    for name in ("LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"):
+        ours, theirs = (inspect.signature(getattr(lib, name)).parameters for lib in (nn, torch.nn))
+        assert [(p.name, p.default, p.kind) for p in ours.values()] == \
+            [(p.name, p.default, p.kind) for p in theirs.values()], name
+    with pytest.raises(NotImplementedError, match="CPU only"):
+        nn.LayerNorm(4, device="cuda")

@@ -35,6 +35,13 @@ def _register_affine(module, shape, weight: bool, bias: bool, dtype) -> None:
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if weight and bias else None)
 
 
+def _check_cpu(device) -> None:
+    """PyTorch's ``device`` argument, in its place in the signature: minigrad computes on the CPU."""
+    if device is not None and str(device) != "cpu":
+        raise NotImplementedError(f"minigrad computes on the CPU only, but got device={device!r}: "
+                                  "leave device out, or pass device='cpu'")
+
+
 def _reset_affine(module) -> None:
     if module.weight is not None:
         init.ones_(module.weight)
@@ -59,8 +66,9 @@ class LayerNorm(Module):
     """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype=None):
+                 bias: bool = True, device=None, dtype=None):
         super().__init__()
+        _check_cpu(device)
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -85,8 +93,9 @@ class RMSNorm(Module):
     eps=None uses the machine epsilon of the input's dtype (PyTorch's default).
     """
 
-    def __init__(self, normalized_shape, eps=None, elementwise_affine: bool = True, dtype=None):
+    def __init__(self, normalized_shape, eps=None, elementwise_affine: bool = True, device=None, dtype=None):
         super().__init__()
+        _check_cpu(device)
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -116,8 +125,9 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 dtype=None, *, bias: bool = True):
+                 device=None, dtype=None, *, bias: bool = True):
         super().__init__()
+        _check_cpu(device)
         if num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups}): {F._divisors_hint(num_channels)}")
@@ -148,8 +158,9 @@ class _InstanceNorm(_BatchNorm):
     _NO_BATCH_DIM = 0       # the rank of an unbatched input (C, *), set by each subclass
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = False,
-                 track_running_stats: bool = False, dtype=None, *, bias: bool = True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias=bias)
+                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True):
+        _check_cpu(device)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype=dtype, bias=bias)
 
     def _check_input_dim(self, input):
         k = self._NO_BATCH_DIM
@@ -238,7 +249,8 @@ class _BatchRenorm(_BatchNormVariant):
     _FAMILY = "BatchRenorm"
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, r_max: float = 3.0,
-                 d_max: float = 5.0, dtype=None):
+                 d_max: float = 5.0, device=None, dtype=None):
+        _check_cpu(device)
         super().__init__(num_features, eps, momentum, affine=True, track_running_stats=True, dtype=dtype)
         self.r_max, self.d_max = r_max, d_max
 
@@ -294,11 +306,13 @@ class _GhostBatchNorm(_BatchNormVariant):
     _FAMILY = "GhostBatchNorm"
 
     def __init__(self, num_features: int, virtual_batch_size: int, eps: float = 1e-5, momentum=0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=None, *, bias: bool = True):
+                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None, *,
+                 bias: bool = True):
+        _check_cpu(device)
         if virtual_batch_size < 2:
             raise ValueError(f"virtual_batch_size must be at least 2, but got {virtual_batch_size}: "
                              "a chunk of one sample has zero variance")
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias=bias)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype=dtype, bias=bias)
         self.virtual_batch_size = virtual_batch_size
 
     def forward(self, input):
