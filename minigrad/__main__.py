@@ -64,6 +64,31 @@ def _batchnorm_case(module, training, *shape):
     return _module_case(module.train(training), *shape)
 
 
+def _randomized(module):
+    """Random weight and bias (where the module has them), so that a gradient that ignores
+    them, or mixes up their axes, cannot pass."""
+    for p in module.parameters():
+        p._data[...] = 1 + 0.5 * _rng.standard_normal(p.shape)
+    return module
+
+
+def _renorm_case(module, *shape):
+    """Batch Renormalization in training, with running statistics far enough from the batch's
+    that r and d sit on their clips (NF.6): there r and d are constant, so the layer is the
+    differentiable function its backward describes (elsewhere they are held constant on
+    purpose, and finite differences would see them move). The statistics are restored before
+    every call, since each call updates them."""
+    c = module.num_features
+    running_mean, running_var = 30 + _rng.standard_normal(c), _rng.uniform(20, 30, c)
+    module = _randomized(module.double())
+
+    def run(x, *_):
+        module.running_mean._data[...], module.running_var._data[...] = running_mean, running_var
+        return module(x)
+
+    return run, (_x(*shape), *module.parameters())
+
+
 def _same_mask(func):
     """Seed before every call, so each call draws the same dropout mask: gradcheck evaluates
     func many times, and a new mask each time would be a different function."""
@@ -211,6 +236,31 @@ CASES = [
     ("adaptive_avg_pool2d (uneven)", lambda: (lambda x: F.adaptive_avg_pool2d(x, (3, 4)), (_x(2, 2, 7, 9),))),
     ("adaptive_max_pool2d (uneven)", lambda: (lambda x: F.adaptive_max_pool2d(x, (3, 4)), (_x(2, 2, 7, 9),))),
     ("Dropout2d (train, seeded mask)", lambda: (_same_mask(nn.Dropout2d(0.5)), (_x(4, 3, 2, 2),))),
+    ("layer_norm (functional)", lambda: (lambda a, w, b: F.layer_norm(a, (4,), w, b), (_x(3, 4), _x(4), _x(4)))),
+    ("group_norm (functional)", lambda: (lambda a, w, b: F.group_norm(a, 2, w, b), (_x(3, 4, 2), _x(4), _x(4)))),
+    ("instance_norm (functional)", lambda: (lambda a, w, b: F.instance_norm(a, weight=w, bias=b),
+                                            (_x(2, 3, 4), _x(3), _x(3)))),
+    ("rms_norm (functional)", lambda: (lambda a, w: F.rms_norm(a, (4,), w), (_x(3, 4), _x(4)))),
+    ("LayerNorm (last axis)", lambda: _module_case(_randomized(nn.LayerNorm(4)), 3, 4)),
+    ("LayerNorm (last two axes)", lambda: _module_case(_randomized(nn.LayerNorm((3, 4))), 2, 3, 3, 4)),
+    ("LayerNorm (no affine)", lambda: _module_case(nn.LayerNorm(4, elementwise_affine=False), 3, 4)),
+    ("RMSNorm", lambda: _module_case(_randomized(nn.RMSNorm((2, 3))), 4, 2, 3)),
+    ("RMSNorm (no weight)", lambda: _module_case(nn.RMSNorm(5, elementwise_affine=False), 3, 5)),
+    ("GroupNorm (N, C)", lambda: _module_case(_randomized(nn.GroupNorm(2, 6)), 3, 6)),
+    ("GroupNorm (N, C, L)", lambda: _module_case(_randomized(nn.GroupNorm(2, 4)), 2, 4, 3)),
+    ("GroupNorm (N, C, H, W)", lambda: _module_case(_randomized(nn.GroupNorm(3, 6)), 2, 6, 2, 2)),
+    ("GroupNorm (N, C, D, H, W)", lambda: _module_case(_randomized(nn.GroupNorm(1, 2)), 2, 2, 2, 2, 2)),
+    ("InstanceNorm1d (affine)", lambda: _module_case(_randomized(nn.InstanceNorm1d(3, affine=True)), 2, 3, 4)),
+    ("InstanceNorm1d (unbatched)", lambda: _module_case(nn.InstanceNorm1d(3), 3, 4)),
+    ("InstanceNorm2d (affine)", lambda: _module_case(_randomized(nn.InstanceNorm2d(3, affine=True)), 2, 3, 2, 3)),
+    ("InstanceNorm3d (tracked, eval)", lambda: _batchnorm_case(
+        nn.InstanceNorm3d(3, affine=True, track_running_stats=True), False, 2, 3, 2, 2, 2)),
+    ("BatchRenorm1d (train, r, d clipped)", lambda: _renorm_case(nn.BatchRenorm1d(3), 5, 3)),
+    ("BatchRenorm2d (train, r, d clipped)", lambda: _renorm_case(nn.BatchRenorm2d(3), 3, 3, 2, 2)),
+    ("BatchRenorm3d (eval)", lambda: _batchnorm_case(nn.BatchRenorm3d(3), False, 2, 3, 2, 2, 2)),
+    ("GhostBatchNorm1d (train, 8 = 3+3+2)", lambda: _batchnorm_case(nn.GhostBatchNorm1d(3, 3), True, 8, 3, 2)),
+    ("GhostBatchNorm2d (train, 5 = 2+2+1)", lambda: _batchnorm_case(nn.GhostBatchNorm2d(3, 2), True, 5, 3, 2, 2)),
+    ("GhostBatchNorm3d (train, 4 = 2+2)", lambda: _batchnorm_case(nn.GhostBatchNorm3d(3, 2), True, 4, 3, 2, 1, 2)),
 ]
 
 

@@ -6,9 +6,7 @@ float64/float32; three training steps, then one eval step). Live: the same cases
 on larger shapes, and the error messages, when torch is installed.
 Tolerance (absolute and relative): 1e-10 in float64, 1e-5 in float32.
 """
-import importlib.util
 import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -16,11 +14,10 @@ import pytest
 import minigrad
 import minigrad.nn as nn
 from minigrad import Tensor
+from parity import FIXTURES, assert_same, check_live, load_maker
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 GOLDEN = np.load(FIXTURES / "batchnorm.npz")
 CASES = json.loads(str(GOLDEN["cases"]))
-TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
 INPUTS = ("x", "g", "weight", "bias")
 FIELDS = ("y", "dx", "dweight", "dbias", "running_mean", "running_var", "num_batches_tracked")
 
@@ -55,14 +52,6 @@ def run_minigrad_layer(case, inputs):
     return {key: np.stack(values) for key, values in results.items()}
 
 
-def assert_same(ours, theirs, dtype, label):
-    assert sorted(ours) == sorted(theirs), label
-    for key, expected in theirs.items():
-        assert ours[key].dtype == expected.dtype, f"{label}: {key} dtype"
-        np.testing.assert_allclose(ours[key], expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype],
-                                   err_msg=f"{label}: {key}")
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_matches_pytorch_golden_values(case):
     inputs = {k: GOLDEN[f"{case['name']}/{k}"] for k in INPUTS}
@@ -85,12 +74,7 @@ def test_golden_values_cover_what_the_issue_asks_for():
 # ------------------------------------------------------------------ live, with torch installed
 @pytest.fixture(scope="module")
 def maker():
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("make_batchnorm_fixtures",
-                                                  FIXTURES / "make_batchnorm_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_maker("batchnorm")
 
 
 LARGER = [("BatchNorm1d", (32, 16)), ("BatchNorm1d", (8, 5, 12)),
@@ -99,16 +83,11 @@ LARGER = [("BatchNorm1d", (32, 16)), ("BatchNorm1d", (8, 5, 12)),
 
 @pytest.mark.parametrize("seed, case", list(enumerate(CASES)), ids=[c["name"] for c in CASES])
 def test_matches_pytorch_live(maker, seed, case):
-    inputs = maker.layer_inputs(case, seed=10_000 + seed)           # not the fixtures' data
-    assert_same(run_minigrad_layer(case, inputs), maker.run_torch_layer(case, inputs),
-                case["dtype"], case["name"])
+    check_live(maker, run_minigrad_layer, [case], 10_000 + seed)     # not the fixtures' data
 
 
 def test_matches_pytorch_live_on_larger_inputs(maker):
-    for seed, case in enumerate(maker.layer_cases(LARGER)):
-        inputs = maker.layer_inputs(case, seed=20_000 + seed)
-        assert_same(run_minigrad_layer(case, inputs), maker.run_torch_layer(case, inputs),
-                    case["dtype"], case["name"])
+    check_live(maker, run_minigrad_layer, maker.layer_cases(LARGER), 20_000)
 
 
 def test_repr_and_state_dict_keys_match_pytorch(maker):

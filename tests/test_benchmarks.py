@@ -27,6 +27,8 @@ WORKLOADS = (
     "6. Conv2d forward + backward, batch 64, CIFAR conv2",
     "7. LeNet-5 + BN train step, batch 64",
     "7. LeNet-5 + BN train step, batch 256",
+    "8. LayerNorm(1024) on (256, 1024) forward + backward",
+    "8. GroupNorm(32, 64) on (32, 64, 16, 16) forward + backward",
 )
 
 

@@ -415,6 +415,7 @@ def test_every_op_is_exercised_by_these_gradchecks():
         x.expand(2, 3, 4).repeat(1, 2, 1), x.sort(1).values, F.embedding(mg.tensor([[0, 2]]), x),
         F.nll_loss(x, [0, 1, 2]), F.binary_cross_entropy(x.sigmoid(), y.sigmoid().expand(3, 4)),
         F.binary_cross_entropy_with_logits(x, x.sigmoid()), F.l1_loss(x, y.expand(3, 4)), F.smooth_l1_loss(x, y.expand(3, 4)),
+        F.layer_norm(x, (4,)),
     ]
     # convolution and pooling (issue 11): their gradchecks are in test_conv.py and test_pool.py
     z, w = leaf(arr(1, 1, 4, 4)), leaf(arr(1, 1, 2, 2))

@@ -5,6 +5,9 @@ from .layers import (ELU, GELU, Dropout, Embedding, Flatten, Identity, LeakyReLU
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module, ModuleList, Parameter, Sequential
+from .normalization import (BatchRenorm1d, BatchRenorm2d, BatchRenorm3d, GhostBatchNorm1d, GhostBatchNorm2d,
+                            GhostBatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
+                            LayerNorm, RMSNorm)
 # convolution and pooling (issue 11)
 from .conv import Conv1d, Conv2d, Conv3d, Dropout2d, Dropout3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,

@@ -7,6 +7,7 @@ import numpy as np
 from .. import ops
 from ..dtypes import legacy_name
 from ..ops.batchnorm import BatchNorm, BatchNormEval
+from ..ops.normalization import Normalization, update_running_stats
 from ..random import default_generator
 from ..tensor import Tensor, _raw
 from . import conv_arguments
@@ -108,6 +109,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     what ``BatchNorm1d(momentum=None)`` does).
     training=False: normalise with the running statistics (BN.14), which must be given.
     Gradients flow to input, weight and bias, never to the running statistics.
+    An empty batch (N = 0) comes back empty and leaves the running statistics untouched.
     """
     if training:
         _verify_batch_size(input.shape)
@@ -120,11 +122,21 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                         "(for a cumulative average pass 1/k at the k-th batch)")
     _check_batch_norm_args(input, running_mean, running_var, weight, bias)
     stats = dict(running_mean=_raw(running_mean), running_var=_raw(running_var), eps=eps)
+    if training and input.shape[0] == 0:
+        return _empty_batch(input, weight, bias)
     if training:
         return BatchNorm.apply(input, weight, bias, momentum=momentum, **stats)
     if running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
     return BatchNormEval.apply(input, weight, bias, **stats)
+
+
+def _empty_batch(input, weight, bias):
+    """An empty batch has no statistics: as PyTorch, return it (empty) through the affine map
+    alone, y = x * weight + bias, and leave the running statistics as they are."""
+    c, dtype = input.shape[1], input.dtype
+    return BatchNormEval.apply(input, weight, bias, running_mean=np.zeros(c, dtype),
+                               running_var=np.ones(c, dtype), eps=0.0)
 
 
 def _verify_batch_size(shape):
@@ -141,11 +153,7 @@ def _check_batch_norm_args(input, running_mean, running_var, weight, bias):
     if input.ndim < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], but got 1)")
-    dtype = np.dtype(input.dtype)
-    if dtype.kind != "f":
-        raise NotImplementedError(
-            f"\"batch_norm\" not implemented for '{legacy_name(dtype)}': "
-            "cast the input to floating point first, e.g. x.float()")
+    dtype = _check_floating(input, "batch_norm")
     if (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     channels = input.shape[1]
@@ -153,6 +161,21 @@ def _check_batch_norm_args(input, running_mean, running_var, weight, bias):
     for name, t in named.items():
         if t is not None and _raw(t).size != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {_raw(t).size}")
+    _check_same_dtype(dtype, named)
+
+
+def _check_floating(input, kernel):
+    """PyTorch's message for an integer input; returns the input's dtype."""
+    dtype = np.dtype(input.dtype)
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{legacy_name(dtype)}': "
+            "cast the input to floating point first, e.g. x.float()")
+    return dtype
+
+
+def _check_same_dtype(dtype, named):
+    """PyTorch's message when a parameter or statistic has another dtype than the input."""
     for name, t in named.items():
         if t is not None and _raw(t).dtype != dtype:
             raise RuntimeError(
@@ -282,6 +305,153 @@ def _legacy_reduction(size_average, reduce, reduction):
     warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
                   "instead.", stacklevel=3)
     return reduction
+# ---------------------------------------------------------------- the normalisation family
+# One op, minigrad.ops.normalization.Normalization, over the axes each member reduces; the
+# family's table and equations (NF.1)-(NF.7) are in that module's docstring. Each function
+# here views the input so that the reduced set S is a set of axes, and shapes weight and bias
+# so that they broadcast against that view.
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization (Ba et al. 2016, arXiv:1607.06450), as ``torch.nn.functional.layer_norm``.
+
+    input: (*, D1, ..., Dk) float Tensor, normalised over its last k = len(normalized_shape)
+    axes, one mean and variance per leading index. weight, bias: (D1, ..., Dk) or None.
+    """
+    shape = _normalized_shape(normalized_shape, "layer_norm")
+    _check_trailing_shape(input, shape, "[*, ")
+    _check_floating(input, "LayerNormKernelImpl")
+    _check_parameter_shapes(shape, weight=weight, bias=bias)
+    _check_same_dtype(np.dtype(input.dtype), dict(weight=weight, bias=bias))
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    return Normalization.apply(input, weight, bias, axes=axes, eps=eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalization (Zhang & Sennrich 2019, arXiv:1910.07467), as
+    ``torch.nn.functional.rms_norm``: y = x / sqrt(mean(x^2) + eps) * weight over the last
+    len(normalized_shape) axes, (NF.3). eps=None means the machine epsilon of the input's dtype.
+    A weight of another dtype is cast to the input's, as PyTorch does.
+    """
+    shape = _normalized_shape(normalized_shape, "rms_norm")
+    _check_trailing_shape(input, shape, "[*")
+    _check_floating(input, "rms_norm")
+    _check_parameter_shapes(shape, weight=weight)
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    if weight is not None and weight.dtype != input.dtype:
+        weight = weight.astype(input.dtype)
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    return Normalization.apply(input, weight, None, axes=axes, eps=eps, centered=False)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization (Wu & He 2018, arXiv:1803.08494), as ``torch.nn.functional.group_norm``.
+
+    input: (N, C, *) float Tensor; the C channels are split into num_groups consecutive groups,
+    and each sample's group (C / num_groups channels and all of *) shares one mean and variance.
+    weight, bias: (C,) or None. Computed on the view (N, G, C/G, L) with S = axes (2, 3).
+    """
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}: "
+                           "group_norm takes (N, C, *); for a single sample use x.unsqueeze(0)")
+    n, c = input.shape[:2]
+    if c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of "
+            f"shape {list(input.shape)} and num_groups={num_groups}: {_divisors_hint(c)}")
+    for name, t in dict(weight=weight, bias=bias).items():
+        if t is not None and (t.ndim != 1 or t.shape[0] != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}: "
+                f"make the layer's num_channels {c}, the input's size on axis 1")
+    _check_floating(input, "GroupNormKernelImpl")
+    _check_same_dtype(np.dtype(input.dtype), dict(weight=weight, bias=bias))
+    per_group = (num_groups, c // num_groups, 1)            # (C,) as (G, C/G, 1)
+    view = input.reshape(n, *per_group[:2], math.prod(input.shape[2:]))
+    y = Normalization.apply(view, _viewed(weight, per_group), _viewed(bias, per_group),
+                            axes=(2, 3), eps=eps)
+    return y.reshape(input.shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalization (Ulyanov et al. 2016, arXiv:1607.08022), as
+    ``torch.nn.functional.instance_norm``.
+
+    input: (N, C, *) float Tensor; each sample's channel (all of *) has its own mean and
+    variance: the view (N, C, L) with S = axis 2. weight, bias: (C,) or None.
+    running_mean, running_var: (C,) Tensors or both None; with use_input_stats=True they are
+    updated in place by (NF.5), the batch average of the per-instance (BN.12)-(BN.13) (not for
+    an empty batch, which PyTorch turns into NaN); with use_input_stats=False they normalise
+    instead (then the layer is BatchNorm's eval map (BN.14)).
+    """
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None: "
+                         "pass both to keep running statistics, or neither")
+    if not use_input_stats:
+        if running_mean is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when "
+                               "use_input_stats is false: pass them, or use_input_stats=True")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    n, c = input.shape[:2]
+    length = math.prod(input.shape[2:])
+    if length == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}: "
+            "one value per channel has zero variance; instance norm needs (N, C, L) with L > 1 "
+            "(for (N, C) input use LayerNorm or GroupNorm)")
+    _check_floating(input, "batch_norm")
+    named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    for name, t in named.items():
+        if t is not None and _raw(t).size != c:
+            raise RuntimeError(f"{name} should contain {n * c} elements not {n * _raw(t).size}: "
+                               f"its size must be the input's number of channels, {c}")
+    _check_same_dtype(np.dtype(input.dtype), named)
+    stats = None if running_mean is None else {}
+    y = Normalization.apply(input.reshape(n, c, length), _viewed(weight, (c, 1)),
+                            _viewed(bias, (c, 1)), axes=(2,), eps=eps, stats=stats)
+    if stats is not None and n > 0:
+        update_running_stats(_raw(running_mean), _raw(running_var), stats["mean"].mean(axis=0)[:, 0],
+                             stats["var"].mean(axis=0)[:, 0], length, momentum)      # (NF.5)
+    return y.reshape(input.shape)
+
+
+def _viewed(parameter, shape):
+    return None if parameter is None else parameter.reshape(shape)
+
+
+def _normalized_shape(normalized_shape, name):
+    if isinstance(normalized_shape, int):
+        raise TypeError(f"{name}(): argument 'normalized_shape' (position 2) must be tuple of ints, "
+                        f"not int: write ({normalized_shape},)")
+    return tuple(normalized_shape)
+
+
+def _check_trailing_shape(input, shape, star):
+    """PyTorch's message when the input does not end in normalized_shape (``star`` is its
+    spelling: "[*, " for layer_norm, "[*" for rms_norm)."""
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        fix = (f"the input's last {len(shape)} dimension(s) must be {shape}: make the layer's "
+               f"normalized_shape {tuple(input.shape[-len(shape):])}, or reshape the input"
+               if input.ndim >= len(shape) else
+               f"the input needs at least {len(shape)} dimensions")
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"{star}{', '.join(map(str, shape))}], but got input of size{list(input.shape)}: {fix}")
+
+
+def _check_parameter_shapes(shape, **named):
+    for name, t in named.items():
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(shape)}: give {name} the shape {shape}")
+
+
+def _divisors_hint(c):
+    divisors = [d for d in range(1, c + 1) if c % d == 0]
+    return f"num_groups must divide the number of channels {c}: choose one of {divisors}"
 # ------------------------------------------------------ convolution and pooling (issue 11)
 # The mathematics is in minigrad/ops/conv.py (CV.1-CV.8) and minigrad/ops/pool.py (PL.1-PL.7);
 # the checks and PyTorch's messages in minigrad/nn/conv_arguments.py. Every function takes a

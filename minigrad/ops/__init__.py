@@ -4,6 +4,7 @@ from .elementwise import (Abs, Add, Cast, Clamp, Div, Dropout, ELU, Exp, GELU, L
 from .linalg import Linear, MatMul
 from .loss import (BCELoss, BCEWithLogits, CrossEntropy, L1Loss, LogSoftmax, MSELoss, NLLLoss,
                    SmoothL1Loss)
+from .normalization import Normalization
 from .reduce import Max, Mean, Sum
 from .shape import Cat, Clone, Embedding, Expand, Gather, Index, Permute, Repeat, Reshape, SetItem, Stack
 from .conv import ConvNd
