@@ -19,6 +19,7 @@ the lessons and of the library source):
 
   linear_backward(g, x, weight) -> (dx, dweight, dbias)                        (L.1)-(L.3)
       x (N, in), weight (out, in) as PyTorch stores it, g = dL/dy (N, out) for y = x W^T + b.
+  matmul_backward(g, a, b) -> (da, db)         for c = a @ b, a (m, n), b (n, p), g (m, p)
   relu_backward(g, x) -> dx                                                    (R.1)
   sigmoid_backward(g, out) -> dx         out = sigmoid(x), what the forward saved
   cross_entropy_backward(logits, target) -> dlogits                            (CE.1)
@@ -127,6 +128,9 @@ MISTAKES = {
     "dx_wrong_weight": Mistake(
         "W^T where (L.1) has W",
         "(L.1) is dx = G W: (N, out) times (out, in) gives (N, in), the shape of x"),
+    "matmul_transposed": Mistake(
+        "a gradient transposed",
+        "dA = G B^T has the shape of A and dB = A^T G the shape of B; G^T A and B G^T are their transposes"),
     "db_mean": Mistake(
         "the bias gradient averaged instead of summed",
         "every sample uses the same b, so (L.3) sums over the batch: g.sum(axis=0)"),
@@ -341,6 +345,21 @@ def linear_backward(fn):
             variants.append(("dx_wrong_weight", dict(dx=g @ w.T, dweight=dw, dbias=db)))
         cases.append((f"x {x.shape}, weight {w.shape}", (g, x, w), nodes, variants))
     return _run(check, fn, cases, ["dx", "dweight", "dbias"])
+
+
+def matmul_backward(fn):
+    """Check ``fn(g, a, b) -> (da, db)`` for c = a @ b (no transpose), against minigrad's MatMul."""
+    cases = []
+    for i, (m, n, p) in enumerate([(3, 3, 3), (4, 3, 5)]):     # square first: a transpose runs
+        rng = np.random.default_rng(15 + i)
+        a, b, g = rng.standard_normal((m, n)), rng.standard_normal((n, p)), rng.standard_normal((m, p))
+        da, db = _library_grads(_mg.matmul, (a, b), g)
+        nodes = [_Node("da", da, f"the shape of a, (m, n) = {a.shape}"),
+                 _Node("db", db, f"the shape of b, (n, p) = {b.shape}")]
+        variants = [("matmul_transposed", dict(da=da, db=g.T @ a)),
+                    ("matmul_transposed", dict(da=b @ g.T, db=db))]
+        cases.append((f"a {a.shape}, b {b.shape}", (g, a, b), nodes, variants))
+    return _run("check.matmul_backward", fn, cases, ["da", "db"])
 
 
 def relu_backward(fn):

@@ -17,6 +17,10 @@ SOLUTIONS = {
             dbias = g.sum(axis=0)
             return dx, dweight, dbias
     """,
+    "matmul_backward": """
+        def matmul_backward(g, a, b):
+            return g @ b.T, a.T @ g
+    """,
     "relu_backward": """
         def relu_backward(g, x):
             return g * (x > 0)
@@ -102,6 +106,8 @@ MISTAKES = [
     ("linear_backward", "dweight = g.T @ x", "dweight = x.T @ g", "dW transposed"),
     ("linear_backward", "dbias = g.sum(axis=0)", "dbias = g.mean(axis=0)", "averaged instead of summed"),
     ("linear_backward", "dx = g @ weight", "dx = g @ weight.T", "W^T where (L.1) has W"),
+    ("matmul_backward", "a.T @ g", "g.T @ a", "a gradient transposed"),
+    ("matmul_backward", "g @ b.T,", "b @ g.T,", "a gradient transposed"),
     ("relu_backward", "g * (x > 0)", "g * (x >= 0)", "gradient 1 at x = 0"),
     ("relu_backward", "g * (x > 0)", "1.0 * (x > 0)", "the upstream gradient forgotten"),
     ("sigmoid_backward", "g * out * (1 - out)", "out * (1 - out)", "the upstream gradient forgotten"),
