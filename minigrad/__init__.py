@@ -25,12 +25,15 @@ from . import nn, optim
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
+from .threads import get_num_threads, set_num_threads
 
-float32 = _np.float32
-float64 = _np.float64
-int64 = _np.int64
-float = float32
-double = float64
-long = int64
+# devices, dtypes and the functions PyTorch course code calls
+from .device import accelerator, backends, cuda, device
+from .dtypes import (bool, cdouble, cfloat, complex64, complex128, double, float, float16, float32,
+                     float64, half, int, int8, int16, int32, int64, long, short, uint8)
+from .functional import (abs, all, any, argsort, chunk, clamp, clip, empty, empty_like, eq, equal, flatten,
+                         ge, gt, histc, histogram, inference_mode, le, linspace, log2, log10, log_softmax, lt,
+                         ne, numel, pow, rsqrt, softmax, sort, split, topk, where)
+from . import return_types
 
 __version__ = "0.1.0"

@@ -30,6 +30,18 @@ def _x(*shape, positive=False):
     return mg.tensor(data, requires_grad=True)
 
 
+def _prob(*shape):
+    """Targets in (0.1, 0.9) that require grad: binary losses differentiate their target too."""
+    return mg.tensor(_rng.uniform(0.1, 0.9, shape), requires_grad=True)
+
+
+def _embedding_case():
+    """An Embedding's table: the indices are fixed, the gradient goes to the rows they pick."""
+    module = nn.Embedding(5, 3, dtype=np.float64)
+    index = mg.tensor([[1, 4], [4, 0]])
+    return (lambda weight: module(index)), (module.weight,)
+
+
 def _module_case(module, *shape):
     """Check a module's input and every parameter: f(x, *params) = module(x)."""
     module = module.double()
@@ -92,7 +104,7 @@ CASES = [
     ("stack", lambda: (lambda a, b: mg.stack([a, b], dim=1), (_x(3, 4), _x(3, 4)))),
     ("cat", lambda: (lambda a, b: mg.cat([a, b], dim=1), (_x(3, 4), _x(3, 2)))),
     ("linear (fused)", lambda: (F.linear, (_x(5, 4), _x(3, 4), _x(3)))),
-    ("log_softmax", lambda: (F.log_softmax, (_x(4, 5),))),
+    ("log_softmax", lambda: (lambda a: F.log_softmax(a, dim=1), (_x(4, 5),))),
     ("softmax", lambda: (lambda a: F.softmax(a, dim=0), (_x(4, 5),))),
     ("cross_entropy (mean)", lambda: (lambda a: F.cross_entropy(a, np.array([0, 2, 1, 4])), (_x(4, 5),))),
     ("cross_entropy (sum)", lambda: (lambda a: F.cross_entropy(a, np.array([3, 2, 1, 0]), reduction="sum"), (_x(4, 5),))),
@@ -115,6 +127,55 @@ CASES = [
     ("BatchNorm2d (eval)", lambda: _batchnorm_case(nn.BatchNorm2d(3), False, 3, 3, 2, 2)),
     ("BatchNorm3d (train)", lambda: _batchnorm_case(nn.BatchNorm3d(3), True, 2, 3, 2, 2, 2)),
     ("BatchNorm3d (eval)", lambda: _batchnorm_case(nn.BatchNorm3d(3), False, 2, 3, 2, 2, 2)),
+    # the PyTorch functions, layers and losses course code reaches for
+    ("clamp (numbers)", lambda: (lambda a: a.clamp(-0.5, 0.5), (_x(3, 4),))),
+    ("clamp (tensor bounds)", lambda: (lambda a, lo: a.clamp(min=lo, max=lo + 1), (_x(3, 4), _x(4)))),
+    ("where (broadcast)", lambda: (lambda a, b: mg.where(a > 0, a, b), (_x(3, 4), _x(4)))),
+    ("pow, rsqrt, log2, log10", lambda: (lambda a: a.pow(2) + a.rsqrt() + a.log2() + a.log10(),
+                                         (_x(3, 4, positive=True),))),
+    ("expand", lambda: (lambda a: a.expand(2, -1, 4), (_x(3, 1),))),
+    ("repeat", lambda: (lambda a: a.repeat(2, 1, 3), (_x(3, 2),))),
+    ("chunk, split", lambda: (lambda a: a.chunk(2, 1)[1] * a.split([1, 2], 0)[1][:, :2].sum(0), (_x(3, 4),))),
+    ("sort, topk (values)", lambda: (lambda a: a.sort(1, descending=True).values + a.topk(4, 1).values,
+                                     (_x(3, 4),))),
+    ("leaky_relu", lambda: (lambda a: F.leaky_relu(a, 0.2), (_x(3, 4),))),
+    ("elu", lambda: (lambda a: F.elu(a, alpha=0.7), (_x(3, 4),))),
+    ("gelu (erf)", lambda: (F.gelu, (_x(3, 4),))),
+    ("gelu (tanh)", lambda: (lambda a: F.gelu(a, approximate="tanh"), (_x(3, 4),))),
+    ("silu", lambda: (F.silu, (_x(3, 4),))),
+    ("softplus (beta, threshold)", lambda: (lambda a: F.softplus(a * 2, beta=0.5, threshold=1), (_x(3, 4),))),
+    ("embedding (repeated rows)", lambda: (
+        lambda w: F.embedding(mg.tensor([[0, 2, 2], [3, 1, 0]]), w), (_x(4, 3),))),
+    ("nll_loss (weight, ignore_index)", lambda: (
+        lambda a: F.nll_loss(a, mg.tensor([0, -100, 2, 1]), weight=mg.tensor([0.5, 2.0, 1.0])), (_x(4, 3),))),
+    ("cross_entropy (all options)", lambda: (
+        lambda a: F.cross_entropy(a, mg.tensor([0, 2, -100, 1]), weight=mg.tensor([0.3, 1.0, 2.0]),
+                                  label_smoothing=0.2), (_x(4, 3),))),
+    ("cross_entropy (smoothing, none)", lambda: (
+        lambda a: F.cross_entropy(a, mg.tensor([0, 2, 1, 1]), label_smoothing=0.1, reduction="none"),
+        (_x(4, 3),))),
+    ("binary_cross_entropy (weight)", lambda: (
+        lambda a, y: F.binary_cross_entropy(a.sigmoid(), y, weight=mg.tensor([1.0, 2.0, 0.5])),
+        (_x(4, 3), _prob(4, 3)))),
+    ("bce_with_logits (pos_weight)", lambda: (
+        lambda a, y: F.binary_cross_entropy_with_logits(a, y, pos_weight=mg.tensor([3.0, 1.0, 0.5])),
+        (_x(4, 3), _prob(4, 3)))),
+    ("l1_loss", lambda: (F.l1_loss, (_x(4, 3), _x(4, 3)))),
+    ("smooth_l1_loss (beta)", lambda: (lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), (_x(4, 3), _x(4, 3)))),
+    ("Embedding", _embedding_case),
+    ("LeakyReLU, ELU, GELU, SiLU, Softplus", lambda: _module_case(
+        nn.Sequential(nn.LeakyReLU(), nn.ELU(), nn.GELU(), nn.SiLU(), nn.Softplus()), 3, 4)),
+    ("Softmax, LogSoftmax (modules)", lambda: _module_case(
+        nn.Sequential(nn.Softmax(1), nn.LogSoftmax(0)), 3, 4)),
+    ("NLLLoss, CrossEntropyLoss (options)", lambda: (
+        lambda a: nn.NLLLoss(ignore_index=0)(a, mg.tensor([0, 1, 2]))
+        + nn.CrossEntropyLoss(label_smoothing=0.3)(a, mg.tensor([2, 1, 0])), (_x(3, 4),))),
+    ("BCELoss, BCEWithLogitsLoss", lambda: (
+        lambda a, y: nn.BCELoss()(a.sigmoid(), y) + nn.BCEWithLogitsLoss(reduction="sum")(a, y),
+        (_x(3, 4), _prob(3, 4)))),
+    ("L1Loss, SmoothL1Loss", lambda: (
+        lambda a, b: nn.L1Loss(reduction="sum")(a, b) + nn.SmoothL1Loss(beta=2.0)(a, b),
+        (_x(3, 4), _x(3, 4)))),
 ]
 
 
@@ -149,6 +210,7 @@ DEMO_STEPS = 30_000
 
 def run_demo(steps: int, out: str, lr: float, init_std: float, seed: int, eval_every=None) -> int:
     """Train the Figure 1 network without and with BN, print the table, write the figure."""
+    mg.set_num_threads(1)          # small matrices: one BLAS thread is faster (minigrad/threads.py)
     print(f"MNIST, 3 hidden layers of 100 sigmoids, batches of {experiment.BATCH_SIZE}, "
           f"plain SGD lr {lr}, weights ~ N(0, {init_std}^2), seed {seed}: "
           f"{steps} steps without BN, then {steps} steps with BN", flush=True)

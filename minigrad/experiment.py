@@ -397,8 +397,10 @@ def plot_figure1(histories: dict, path=None):
     for ax, key, letter in ((axes[1], "plain", "b"), (axes[2], "bn", "c")):
         h = histories[key]
         for column, p in enumerate(PERCENTILES):
+            # the 15th and 85th are drawn alike, so they share one legend entry
+            label = {15: "15th and 85th percentiles", 50: "50th percentile"}.get(p, "_nolegend_")
             ax.plot(h["steps"], h["sigmoid_input"][:, column], color="C0" if key == "plain" else "C1",
-                    lw=2.0 if p == 50 else 1.0, label=f"{p}th percentile")
+                    lw=2.0 if p == 50 else 1.0, label=label)
         ax.set_title(f"({letter}) {LABELS[key]}: input of a last-layer sigmoid")
     axes[1].sharey(axes[2])
     low, high = axes[1].get_ylim()
@@ -409,7 +411,7 @@ def plot_figure1(histories: dict, path=None):
         ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10], integer=True))
         ax.grid(alpha=0.3)
     for ax in axes[1:]:
-        ax.legend(loc="upper center", ncol=3, fontsize="small")
+        ax.legend(loc="upper center", ncol=2, fontsize="small")
     if path is not None:
         from pathlib import Path
         Path(path).parent.mkdir(parents=True, exist_ok=True)

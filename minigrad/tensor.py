@@ -22,6 +22,7 @@ import numpy as np
 
 from . import autograd, ops
 from .autograd import AccumulateGrad, RemovableHandle, VersionCounter
+from .compat import numpy_names
 from .printing import tensor_repr
 from .random import default_generator
 
@@ -402,6 +403,15 @@ class Tensor:
     def div_(self, other):
         return self._in_place(ops.Div, _operand(other, self))
 
+    def clamp_(self, min=None, max=None):
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return self.copy_(self.clamp(min, max))
+        if min is None and max is None:
+            self.clamp(min, max)                 # raises PyTorch's error
+        return self._in_place(ops.Clamp, low=min, high=max)
+
+    clip_ = clamp_
+
     def __setitem__(self, index, value):
         self._assign(_index(index), value)
 
@@ -506,18 +516,22 @@ class Tensor:
     def matmul(self, other):
         return self @ other
 
+    @numpy_names  # also axis= and keepdims=, as PyTorch accepts
     def sum(self, dim=None, keepdim=False):
         return ops.Sum.apply(self, axis=_axes(dim), keepdims=keepdim)
 
+    @numpy_names
     def mean(self, dim=None, keepdim=False):
         return ops.Mean.apply(self, axis=_axes(dim), keepdims=keepdim)
 
+    @numpy_names
     def var(self, dim=None, keepdim=False, unbiased=True):
         mean = self.mean(dim, keepdim=True)
         n = self._data.size // mean._data.size             # values averaged into each mean
         centred = self - mean
         return (centred * centred).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
 
+    @numpy_names
     def std(self, dim=None, keepdim=False, unbiased=True):
         return self.var(dim, keepdim, unbiased).sqrt()
 
@@ -530,6 +544,7 @@ class Tensor:
             return (self * self).sum(dim, keepdim).sqrt()
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
+    @numpy_names
     def max(self, dim=None, keepdim=False):
         """The largest element; along one ``dim``, as in PyTorch, the pair (values, indices),
         so ``_, pred = logits.max(1)`` and ``x.max(1, keepdim=True).values`` work; over a
@@ -540,6 +555,7 @@ class Tensor:
             return values
         return MaxResult(values, self.argmax(dim, keepdim))
 
+    @numpy_names
     def min(self, dim=None, keepdim=False):
         """The smallest element, as ``max``: min(x) = -max(-x), and so is its gradient."""
         largest = (-self).max(dim, keepdim)
@@ -547,9 +563,11 @@ class Tensor:
             return -largest
         return MaxResult(-largest.values, self.argmin(dim, keepdim))
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
         return Tensor._wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
         return Tensor._wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
 
@@ -594,6 +612,221 @@ class Tensor:
         else:
             new = tuple(s for i, s in enumerate(shape) if not (i == dim % len(shape) and s == 1))
         return self.reshape(new)
+
+    # ---- PyTorch methods course code reaches for
+    # Devices: minigrad computes with NumPy on the CPU (minigrad/device.py explains).
+    is_cuda = False
+
+    @property
+    def device(self):
+        from .device import CPU
+        return CPU
+
+    def to(self, *args, **kwargs):
+        """``x.to(device)``, ``x.to(dtype)``, ``x.to(other)`` (other's dtype), ``x.to(device,
+        dtype)`` and the keyword forms, as in PyTorch. The device must be the CPU; a new
+        floating dtype is a cast the gradient flows through; when nothing changes (and not
+        ``copy=True``) the result is x itself."""
+        from .device import parse_to
+        _, dtype, copy = parse_to(args, kwargs)
+        out = self
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            # to an integer or bool dtype the result is outside the graph, as in PyTorch
+            out = self.astype(dtype) if np.dtype(dtype).kind in "fc" else Tensor(self._data.astype(dtype))
+        return out.clone() if copy and out is self else out
+
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        from .device import cuda_error
+        raise cuda_error(device)
+
+    def type(self, dtype=None, non_blocking=False):
+        """No argument: the legacy type name ('minigrad.FloatTensor'); a dtype or such a name:
+        the tensor converted to it, as ``x.to(dtype)``."""
+        from .dtypes import from_type_name, legacy_name
+        if dtype is None:
+            return f"minigrad.{legacy_name(self._data.dtype)}Tensor"
+        return self.to(from_type_name(dtype) if isinstance(dtype, str) else dtype)
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    # Layout: a NumPy array may be a strided view; contiguous() copies one into C order.
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None):
+        return self if self._data.flags.c_contiguous else ops.Clone.apply(self)
+
+    nelement = numel
+
+    # Shapes
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def expand(self, *sizes):
+        """A broadcast view: -1 keeps a size, size-1 axes stretch, new axes go in front."""
+        sizes, shape = _sizes(sizes), self._data.shape
+        lead = len(sizes) - len(shape)
+        if lead < 0:
+            raise RuntimeError(f"expand({self.type()}{{{list(shape)}}}, size={list(sizes)}): the number "
+                               f"of sizes provided ({len(sizes)}) must be greater or equal to the "
+                               f"number of dimensions in the tensor ({len(shape)})")
+        target = tuple(shape[i - lead] if size == -1 and i >= lead else size for i, size in enumerate(sizes))
+        for i, (old, new) in enumerate(zip(shape, target[lead:])):
+            if old != 1 and old != new:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({new}) must match the existing size ({old}) at "
+                    f"non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                    f"{list(shape)}")
+        return ops.Expand.apply(self, shape=target)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        """Tile: ``x.repeat(2, 1)`` stacks two copies of x along axis 0 (NumPy's tile)."""
+        sizes = _sizes(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                               f"dimensions of tensor: give {self._data.ndim} or more counts, one per axis")
+        return ops.Repeat.apply(self, repeats=sizes)
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces along ``dim``: of ``split_size`` each (the last may be shorter), or of the
+        listed sizes, which must add up to the axis. Each piece is a slice (a view in PyTorch)."""
+        n = self._data.shape[dim]
+        sections = split_size_or_sections
+        if isinstance(sections, int):
+            sections = [min(sections, n - start) for start in range(0, n, max(sections, 1))] or [0]
+        elif sum(sections) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                               f"tensor's size at dimension {dim}), but got split_sizes={list(sections)}")
+        before = (slice(None),) * (dim % self._data.ndim)
+        starts = np.cumsum([0, *sections])
+        return tuple(self[before + (slice(a, b),)] for a, b in zip(starts[:-1], starts[1:]))
+
+    def chunk(self, chunks, dim=0):
+        """At most ``chunks`` pieces of ceil(n / chunks) along ``dim``, as PyTorch."""
+        return self.split(max(-(-self._data.shape[dim] // chunks), 1), dim)
+
+    # Elementwise
+    def clamp(self, min=None, max=None):
+        """Each element held inside [min, max]; bounds are numbers or tensors, either may be
+        None. The gradient passes where the element was already inside (bounds included)."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None: give a bound, "
+                               "e.g. x.clamp(min=0)")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            # a tensor bound is a choice per element between x and the bound: where
+            out = self if min is None else ops.Where.apply(min, self, condition=_raw(self < min))
+            return out if max is None else ops.Where.apply(max, out, condition=_raw(out > max))
+        return ops.Clamp.apply(self, low=min, high=max)
+
+    clip = clamp
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def rsqrt(self):
+        return self ** -0.5
+
+    def log2(self):
+        return self.log() / np.log(2)
+
+    def log10(self):
+        return self.log() / np.log(10)
+
+    def where(self, condition, other):
+        """``x.where(condition, y)`` is ``minigrad.where(condition, x, y)``."""
+        condition = np.asarray(_raw(condition))
+        if condition.dtype != np.bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                               f"with dtype {condition.dtype}: write a comparison such as x > 0")
+        chosen, other = _promoted(self, _operand(other, self))
+        # PyTorch's promotion: an integer tensor meeting a floating one takes the floating dtype
+        if isinstance(other, Tensor) and (other._data.dtype.kind == "f") != (chosen._data.dtype.kind == "f"):
+            floating = (other if other._data.dtype.kind == "f" else chosen)._data.dtype
+            chosen, other = chosen.to(floating), other.to(floating)
+        return ops.Where.apply(chosen, other, condition=condition)
+
+    @numpy_names
+    def softmax(self, dim, dtype=None):
+        from .nn import functional as F
+        return F.softmax(self, dim, dtype=dtype)
+
+    @numpy_names
+    def log_softmax(self, dim, dtype=None):
+        from .nn import functional as F
+        return F.log_softmax(self, dim, dtype=dtype)
+
+    # Comparisons and truth values (no gradient)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    @numpy_names
+    def all(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.all(self._data, axis=_axes(dim), keepdims=keepdim))
+
+    @numpy_names
+    def any(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.any(self._data, axis=_axes(dim), keepdims=keepdim))
+
+    def equal(self, other):
+        """True when both have the same shape and the same elements."""
+        return self._data.shape == np.shape(_raw(other)) and bool(np.all(self._data == _raw(other)))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    # Ordering: the values are gathered from x, so the gradient flows back to where each came from
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """Indices that sort ``dim`` (ties keep their order; descending ties too)."""
+        data = self._data.astype(np.int64) if self._data.dtype.kind in "bu" else self._data
+        return Tensor._wrap(np.argsort(-data if descending else data, axis=dim, kind="stable"))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        from .return_types import sort
+        indices = self.argsort(dim, descending)
+        return sort(ops.Gather.apply(self, index=indices._data, axis=dim), indices)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The k largest (or smallest) along ``dim``, largest first, and their indices."""
+        from .return_types import topk
+        if not 0 <= k <= self._data.shape[dim]:
+            raise RuntimeError(f"selected index k out of range: k={k} but dimension {dim} has size "
+                               f"{self._data.shape[dim]}")
+        order = self.argsort(dim, descending=largest)._data
+        indices = np.take(order, np.arange(k), axis=dim)
+        return topk(ops.Gather.apply(self, index=indices, axis=dim), Tensor._wrap(indices))
+
+    # Histograms (no gradient), of floating tensors as in PyTorch
+    def histc(self, bins=100, min=0, max=0):
+        """Counts in ``bins`` equal bins over [min, max] (the data's range when min == max);
+        elements outside are ignored and the last bin includes max."""
+        data = self._float_data_for("histc")
+        if min == max and data.size:
+            min, max = data.min(), data.max()
+        if min == max:
+            min, max = min - 1, max + 1
+        counts, _ = np.histogram(data, bins=bins, range=(min, max))
+        return Tensor._wrap(counts.astype(data.dtype))
+
+    def histogram(self, bins, range=None, weight=None, density=False):
+        """(hist, bin_edges) of ``bins`` equal bins (or the given edges), as ``torch.histogram``."""
+        from .return_types import histogram
+        data = self._float_data_for("histogram")
+        counts, edges = np.histogram(data, bins=_raw(bins), range=range, weights=_raw(weight),
+                                     density=density)
+        return histogram(Tensor._wrap(counts.astype(data.dtype)), Tensor._wrap(edges.astype(data.dtype)))
+
+    def _float_data_for(self, name):
+        if self._data.dtype.kind != "f":
+            from .dtypes import legacy_name
+            raise NotImplementedError(f"\"{name}\" not implemented for '{legacy_name(self._data.dtype)}': "
+                                      "convert the tensor with .float() first")
+        return self._data
 
 
 # ----------------------------------------------------------------- helpers

@@ -410,6 +410,10 @@ def test_every_op_is_exercised_by_these_gradchecks():
         x @ y, F.linear(x, x, y[:3]), x.sum(0) + x.mean(1).max(), x.reshape(4, 3).permute(1, 0)[0],
         mg.cat([x, x]), mg.stack([y, y]), x.double(), x.clone(), F.log_softmax(x, 1), F.cross_entropy(x, [0, 1, 2]),
         F.mse_loss(x, x), F.dropout(x, 0.5), overwritten_row(x, y),
+        x.clamp(0.6, 1.2) + x.where(x > 1, y), F.leaky_relu(x) + F.elu(x) + F.gelu(x) + F.silu(x) + F.softplus(x),
+        x.expand(2, 3, 4).repeat(1, 2, 1), x.sort(1).values, F.embedding(mg.tensor([[0, 2]]), x),
+        F.nll_loss(x, [0, 1, 2]), F.binary_cross_entropy(x.sigmoid(), y.sigmoid().expand(3, 4)),
+        F.binary_cross_entropy_with_logits(x, x.sigmoid()), F.l1_loss(x, y.expand(3, 4)), F.smooth_l1_loss(x, y.expand(3, 4)),
     ]
     seen, stack = set(), [g.grad_fn for g in graphs]
     while stack:

@@ -16,6 +16,7 @@ Conventions, as PyTorch's:
 """
 import numpy as np
 
+from ..device import cpu_only
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
 from . import init
@@ -39,8 +40,9 @@ class _BatchNorm(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None, *, bias: bool = True):
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__()
+        cpu_only(device, "modules")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

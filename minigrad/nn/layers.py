@@ -1,10 +1,10 @@
-"""Layers without running state: Linear, the activations, Flatten, Dropout and Identity."""
+"""Layers without running state: Linear, Embedding, the activations, Flatten, Dropout and Identity."""
 import math
 
 import numpy as np
 
-from .. import ops
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..device import cpu_only
+from ..tensor import DEFAULT_DTYPE, Tensor, _raw
 from . import functional as F, init
 from .module import Module, Parameter
 
@@ -18,8 +18,9 @@ class Linear(Module):
     Input (N, *, in_features) -> output (N, *, out_features).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        cpu_only(device, "modules")
         self.in_features, self.out_features = in_features, out_features
         dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
@@ -41,7 +42,7 @@ class Linear(Module):
                             f"{type(x).__name__}: make one with minigrad.tensor(...)")
         if x.shape[-1:] != (self.in_features,):
             raise self._shape_error(x.shape)
-        return ops.Linear.apply(x, self.weight, self.bias)
+        return F.linear(x, self.weight, self.bias)
 
     def _shape_error(self, shape):
         """PyTorch's message, with this layer's name and the likely fix."""
@@ -66,18 +67,28 @@ class Linear(Module):
 
 
 class ReLU(Module):
+    """max(x, 0). ``inplace=True`` is accepted and shown, as PyTorch's; minigrad always
+    returns a new tensor (see :func:`functional.relu`)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return ops.ReLU.apply(x)
+        return F.relu(x, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
     def forward(self, x):
-        return ops.Sigmoid.apply(x)
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x):
-        return ops.Tanh.apply(x)
+        return F.tanh(x)
 
 
 class Flatten(Module):
@@ -100,17 +111,16 @@ class Dropout(Module):
     in eval mode the input passes through unchanged. Input and output have any, equal shape.
     """
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         F._check_dropout_probability(p)
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self):
-        # minigrad has no in-place ops; the flag is shown so the repr reads as PyTorch's
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Identity(Module):
@@ -122,3 +132,150 @@ class Identity(Module):
 
     def forward(self, x):
         return x
+
+
+# ---- embeddings and more activations
+class Embedding(Module):
+    """A lookup table, as ``torch.nn.Embedding``: row i of ``weight`` is the vector of token i.
+
+    weight: (num_embeddings, embedding_dim), initialised N(0, 1) as in PyTorch (the row
+    ``padding_idx``, if given, is zeros and receives no gradient).
+    Input: integer tensor of any shape -> output: input.shape + (embedding_dim,).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight=None, _freeze: bool = False, device=None, dtype=None):
+        super().__init__()
+        cpu_only(device, "modules")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+            self.weight = Parameter(np.array(_raw(_weight)), requires_grad=not _freeze)
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight._data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, **options):
+        """An Embedding holding a copy of ``embeddings`` (rows, dim); frozen unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze, **options)
+
+    def forward(self, input):
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        if self.sparse:
+            text += ", sparse=True"
+        return text
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.elu(x, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.silu(x, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.softmax(x, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.log_softmax(x, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

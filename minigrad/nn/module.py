@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..autograd import no_grad
+from ..device import cuda_error, parse_to
 from ..tensor import Tensor
 
 
@@ -264,6 +265,34 @@ class Module:
 
     def float(self):
         return self._apply_dtype(np.float32)
+
+    # ------------------------------------------------------------ devices
+    def to(self, *args, **kwargs):
+        """``model.to(device)``, ``model.to(dtype)``, ``model.to(tensor)``, as in PyTorch: the
+        device must be the CPU (minigrad's only one); a floating dtype converts the floating
+        parameters and buffers in place. Returns the module itself."""
+        _, dtype, _ = parse_to(args, dict(kwargs))
+        if dtype is None:
+            return self
+        if np.dtype(dtype).kind not in "fc":
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype=minigrad.{np.dtype(dtype).name}: the parameters stay floating; "
+                            "convert the input instead (x.float())")
+        return self._apply_dtype(dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        raise cuda_error(device, "modules")
+
+    def apply(self, fn):
+        """Call ``fn`` on every sub-module (children first, depth first) and then on this one,
+        as PyTorch does: ``model.apply(init_weights)``. Returns the module."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     # ------------------------------------------------------------ repr
     def extra_repr(self) -> str:

@@ -66,6 +66,12 @@ def _channels(x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
 
 
+def _values_per_channel(x3: np.ndarray) -> int:
+    """n of the equations, for the (N, C, L) view. An empty batch (N * L = 0) counts as 1: its
+    sums are all 0, so nothing divides 0 by 0, and its output and dx are empty, as PyTorch's."""
+    return max(x3.shape[0] * x3.shape[2], 1)
+
+
 def _column(v: np.ndarray, dtype) -> np.ndarray:
     """A per-channel vector (C,) as a (C, 1) column of ``dtype``: it broadcasts over (N, C, L)."""
     return v.astype(dtype, copy=False)[:, None]
@@ -80,7 +86,8 @@ class BatchNorm(Function):
 
     forward(x, weight=None, bias=None, *, running_mean=None, running_var=None,
             momentum=0.1, eps=1e-5) -> y
-        x:      (N, C, *) float array, N * prod(*) > 1.
+        x:      (N, C, *) float array, N * prod(*) > 1, or 0: an empty batch gives an empty y
+                and leaves the running statistics alone, as in PyTorch.
         weight: (C,) or None (1);  bias: (C,) or None (0).
         running_mean, running_var: (C,) arrays updated in place by (BN.12)-(BN.13), or None.
         momentum: a number, the weight of the new batch.  eps: > 0, added to the variance.
@@ -93,7 +100,7 @@ class BatchNorm(Function):
     def forward(ctx, x, weight=None, bias=None, *, running_mean=None, running_var=None,
                 momentum=0.1, eps=1e-5):
         x3 = _channels(x)
-        n = x3.shape[0] * x3.shape[2]                                  # values per channel
+        n = _values_per_channel(x3)
         # two passes, so that no digit of the spread is lost (see Precision above)
         estimate = np.einsum("ncl->c", x3) / n                         # (BN.1) first estimate
         centered = x3 - estimate[:, None]
@@ -107,7 +114,7 @@ class BatchNorm(Function):
         y = x_hat * _column(weight, x.dtype) if weight is not None else x_hat.copy()   # (BN.4)
         if bias is not None:
             y += _column(bias, x.dtype)                                # (BN.4)
-        if running_mean is not None:
+        if running_mean is not None and x.size:       # an empty batch leaves them alone (PyTorch)
             # in place, on the caller's arrays; NumPy casts the float64 result on assignment
             running_mean[...] = (1 - momentum) * running_mean + momentum * mean             # (BN.12)
             running_var[...] = (1 - momentum) * running_var + momentum * var * n / (n - 1)  # (BN.13)
@@ -119,7 +126,7 @@ class BatchNorm(Function):
     def backward(ctx, grad):
         x_hat, inv_std, weight = ctx.saved_tensors
         g = grad.reshape(x_hat.shape)
-        n = x_hat.shape[0] * x_hat.shape[2]
+        n = _values_per_channel(x_hat)
         dbias = np.einsum("ncl->c", g)                                     # (BN.9)
         dweight = np.einsum("ncl,ncl->c", g, x_hat)                        # (BN.10)
         scale = inv_std if weight is None else weight * inv_std
@@ -141,7 +148,7 @@ class BatchNormStaged(BatchNorm):
     def backward(ctx, grad):
         x_hat, inv_std, weight = ctx.saved_tensors
         g = grad.reshape(x_hat.shape)
-        n = x_hat.shape[0] * x_hat.shape[2]
+        n = _values_per_channel(x_hat)
         inv_std = inv_std.reshape(1, -1, 1)                    # (1, C, 1): broadcasts over (N, C, L)
         x_mu = x_hat / inv_std                                 # x - mean, from (BN.3): x itself was not saved
         dx_hat = g if weight is None else g * weight.reshape(1, -1, 1)                   # (BN.5)

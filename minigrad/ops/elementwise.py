@@ -2,6 +2,8 @@
 gives (AD.1) dL/dx = g * dz/dx elementwise; when x was broadcast to z's shape, its gradient
 is summed back over the broadcast axes by :func:`unbroadcast`.
 """
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -229,3 +231,138 @@ class Cast(Function):
     def backward(ctx, grad):
         # a change of precision: the gradient goes back in the input's dtype
         return grad.astype(ctx.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- clamp, where, activations
+class Clamp(Function):
+    """z = min(max(x, low), high); either bound may be None (no bound on that side)."""
+
+    @staticmethod
+    def forward(ctx, x, low=None, high=None):
+        z = np.clip(x, low, high)
+        ctx.save_for_backward(z == x)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # dz/dx = 1 where x lies inside [low, high] (bounds included, as PyTorch), else 0
+        (inside,) = ctx.saved_tensors
+        return grad * inside
+
+
+class Where(Function):
+    """z = x where condition, else y; condition is a boolean array (no gradient), and the
+    three broadcast together."""
+
+    @staticmethod
+    def forward(ctx, x, y, condition):
+        ctx.shapes = np.shape(x), np.shape(y)
+        ctx.save_for_backward(condition)
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # each element of z came from x or from y: its gradient goes back to that one
+        (condition,) = ctx.saved_tensors
+        dx = unbroadcast(np.where(condition, grad, 0), ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        dy = unbroadcast(np.where(condition, 0, grad), ctx.shapes[1]) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        # (ACT.1) z = x for x > 0, negative_slope * x otherwise
+        ctx.save_for_backward(x > 0)
+        ctx.slope = negative_slope
+        return np.where(x > 0, x, x * np.asarray(negative_slope, x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # dz/dx = 1 for x > 0, negative_slope otherwise (PyTorch takes the slope at x = 0)
+        (positive,) = ctx.saved_tensors
+        return np.where(positive, grad, grad * np.asarray(ctx.slope, grad.dtype))
+
+
+class ELU(Function):
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        # (ACT.2) z = x for x > 0, alpha (e^x - 1) otherwise (Clevert et al., 2015)
+        z = np.where(x > 0, x, np.asarray(alpha, x.dtype) * np.expm1(np.minimum(x, 0)))
+        ctx.save_for_backward(x > 0, z)
+        ctx.alpha = alpha
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        # dz/dx = 1 for x > 0, alpha e^x = z + alpha otherwise
+        positive, z = ctx.saved_tensors
+        return np.where(positive, grad, grad * (z + np.asarray(ctx.alpha, z.dtype)))
+
+
+# math.erf elementwise: NumPy has no erf; exact to double precision, ~50 ns an element
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+class GELU(Function):
+    """z = x Phi(x) (Hendrycks & Gimpel, 2016); approximate="tanh" uses their tanh formula."""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        if approximate == "none":
+            # (ACT.3) Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF
+            cdf = (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)
+            ctx.save_for_backward(x, cdf)
+        else:
+            # (ACT.4) Phi(x) ~ (1 + tanh(u)) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3)
+            t = np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))
+            cdf = 0.5 * (1 + t)
+            ctx.save_for_backward(x, t)
+        ctx.approximate = approximate
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, saved = ctx.saved_tensors
+        if ctx.approximate == "none":
+            # dz/dx = Phi(x) + x phi(x),  phi(x) = e^(-x^2/2) / sqrt(2 pi)
+            pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            return grad * (saved + x * pdf)
+        # dz/dx = (1 + t) / 2 + x/2 (1 - t^2) du/dx,  du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+        t = saved
+        du = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+
+
+class SiLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        # (ACT.5) z = x sigmoid(x) (the swish of Ramachandran et al., 2017)
+        s = 0.5 * (1 + np.tanh(0.5 * x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        # dz/dx = s + x s (1 - s)
+        x, s = ctx.saved_tensors
+        return grad * (s * (1 + x * (1 - s)))
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        # (ACT.6) z = log(1 + e^(beta x)) / beta, and z = x where beta x > threshold (PyTorch's
+        # switch to the identity, where the two agree to float precision). Written as
+        # max(bx, 0) + log1p(e^-|bx|), which never overflows
+        bx = x * np.asarray(beta, x.dtype)
+        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / np.asarray(beta, x.dtype)
+        linear = bx > threshold
+        ctx.save_for_backward(bx, linear)
+        return np.where(linear, x, soft)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # dz/dx = sigmoid(beta x), and 1 where the identity was used
+        bx, linear = ctx.saved_tensors
+        return np.where(linear, grad, grad * (0.5 * (1 + np.tanh(0.5 * bx))))

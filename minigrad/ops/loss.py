@@ -21,44 +21,46 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-def _check_cross_entropy(logits, target):
+def _check_cross_entropy(logits, target, ignore_index=-100, name="cross_entropy"):
     """One cheap test for the usual case; the diagnosis runs only when it fails."""
     if (logits.ndim != 2 or logits.dtype.kind != "f" or target.dtype.kind not in "iu"
             or target.shape != logits.shape[:1]):
-        raise _cross_entropy_error(logits, target)
+        raise _cross_entropy_error(logits, target, name)
     classes = logits.shape[1]
-    if target.size and (target.min() < 0 or target.max() >= classes):
-        bad = target[(target < 0) | (target >= classes)][0]
+    outside = ((target < 0) | (target >= classes)) & (target != ignore_index)
+    if target.size and outside.any():
+        bad = target[outside][0]
         raise IndexError(
             f"Target {bad} is out of bounds. The logits have {classes} classes, so targets must "
             f"be in [0, {classes - 1}]: give the last layer out_features equal to the number "
             "of classes")
 
 
-def _cross_entropy_error(logits, target):
+def _cross_entropy_error(logits, target, name):
     if logits.ndim != 2:
-        fix = ("did you swap them? The call is cross_entropy(logits, target)"
+        noun = "logits" if name == "cross_entropy" else "input"
+        fix = (f"did you swap them? The call is {name}({noun}, target)"
                if logits.ndim == 1 and target.ndim == 2 else
-               "for one sample use logits.unsqueeze(0) and a target of shape (1,)"
+               f"for one sample use {noun}.unsqueeze(0) and a target of shape (1,)"
                if logits.ndim == 1 else "flatten the extra axes into N first")
-        return RuntimeError(f"cross_entropy expects logits of shape (N, C), got shape "
+        return RuntimeError(f"{name} expects {noun} of shape (N, C), got shape "
                             f"{tuple(logits.shape)}: {fix}")
     if logits.dtype.kind != "f":
         return NotImplementedError(f"\"log_softmax\" not implemented for {logits.dtype}: "
-                                   "cross_entropy needs floating-point logits; convert them with .float()")
+                                   f"{name} needs floating-point input; convert it with .float()")
     if target.dtype.kind not in "iu" and target.ndim == 2:
         return RuntimeError(
-            f"cross_entropy expects class indices of shape (N,) as target, got a {target.dtype} "
+            f"{name} expects class indices of shape (N,) as target, got a {target.dtype} "
             f"array of shape {tuple(target.shape)}: if its rows are one-hot, use target.argmax(1)")
     if target.dtype.kind not in "iu":
         return RuntimeError(
             f"expected target dtype to be Long or Byte, but got {target.dtype}: the target of "
-            "cross_entropy holds class indices; convert it with target.long() (a NumPy array "
+            f"{name} holds class indices; convert it with target.long() (a NumPy array "
             "with target.astype(np.int64))")
     if target.ndim == 1:
         return ValueError(f"Expected input batch_size ({logits.shape[0]}) to match target "
                           f"batch_size ({target.shape[0]}).")
-    return ValueError(f"cross_entropy expects a target of shape (N,) = ({logits.shape[0]},), "
+    return ValueError(f"{name} expects a target of shape (N,) = ({logits.shape[0]},), "
                       f"got shape {tuple(target.shape)}")
 
 
@@ -78,36 +80,62 @@ class LogSoftmax(Function):
 
 
 class CrossEntropy(Function):
-    """L = -log softmax(logits)[target], averaged (or summed) over the batch.
+    """L = -log softmax(logits)[target], averaged (or summed) over the batch, as
+    ``torch.nn.functional.cross_entropy``; with PyTorch's options:
 
-    logits: (N, C) float; target: (N,) integer class indices in [0, C).
+    logits: (N, C) float; target: (N,) integer class indices in [0, C), or ``ignore_index``
+    (that sample adds nothing and is not counted); weight: (C,) per-class weights or None
+    (all 1); label_smoothing: eps in [0, 1], the share of the target spread over all classes.
+    Per sample, with logp = log softmax(logits_n) and w_y = weight[target_n]:
+      (CE.2) L_n = (1 - eps) w_y (-logp[target_n]) + eps / C  sum_c w_c (-logp[c])
+      (CE.3) mean: L = sum_n L_n / sum_n w_y over the samples not ignored (PyTorch's weighted
+             mean: both terms share that divisor); sum: L = sum_n L_n.
+    Without weight, ignore_index or smoothing this is the mean of -logp[target_n].
     """
 
     @staticmethod
-    def forward(ctx, logits, target, reduction="mean"):
+    def forward(ctx, logits, target, reduction="mean", weight=None, ignore_index=-100,
+                label_smoothing=0.0):
         _check_reduction(reduction)
-        _check_cross_entropy(logits, target)
-        n = logits.shape[0]
+        _check_cross_entropy(logits, target, ignore_index)
+        _check_class_weight(weight, logits.shape[1])
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
         logp = _log_softmax(logits, axis=1)
-        losses = -logp[np.arange(n), target]
-        ctx.reduction = reduction
-        ctx.save_for_backward(logp, target)
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return np.asarray(total / n if reduction == "mean" else total, dtype=logits.dtype)
+        rows, target, w_y = _picked(target, weight, ignore_index, logits.dtype)
+        losses = -logp[rows, target] * (w_y * (1 - label_smoothing))               # (CE.2)
+        if label_smoothing:
+            w_c = np.ones(logp.shape[1], logp.dtype) if weight is None else weight.astype(logp.dtype)
+            spread = label_smoothing / logp.shape[1]
+            losses -= (logp @ w_c) * spread * (w_y != 0)                           # (CE.2)
+        ctx.reduction, ctx.smoothing, ctx.weight = reduction, label_smoothing, weight
+        ctx.save_for_backward(logp, target, w_y)
+        return _reduced(losses, w_y, reduction)                                    # (CE.3)
 
     @staticmethod
     def backward(ctx, grad):
-        # (CE.1) dL_n/dlogits_n = softmax(logits_n) - onehot(target_n)
-        logp, target = ctx.saved_tensors
-        n = logp.shape[0]
-        dlogits = np.exp(logp)
-        dlogits[np.arange(n), target] -= 1
-        if ctx.reduction == "none":
-            return dlogits * grad[:, None], None
-        scale = grad / n if ctx.reduction == "mean" else grad
-        return dlogits * scale, None
+        # d(-logp[k]) / dlogits_j = p_j - [j = k], so by (CE.2)
+        #   dL_n/dlogits_n = (1 - eps) w_y (p - onehot(target_n)) + eps / C (sum_c w_c  p - w)
+        # and with neither weights nor smoothing, (CE.1):
+        logp, target, w_y = ctx.saved_tensors
+        n, classes = logp.shape
+        p = np.exp(logp)
+        dlogits = p.copy()
+        dlogits[np.arange(n), target] -= 1                                        # (CE.1)
+        dlogits *= (w_y * (1 - ctx.smoothing))[:, None]
+        if ctx.smoothing:
+            w_c = np.ones(classes, p.dtype) if ctx.weight is None else ctx.weight.astype(p.dtype)
+            spread = (ctx.smoothing / classes) * (w_y != 0)[:, None]
+            dlogits += spread * (p * w_c.sum() - w_c)
+        return dlogits * _reduction_scale(grad, w_y, ctx.reduction), None
+
+
+def _warn_if_broadcast(x, y):
+    if isinstance(y, np.ndarray) and y.shape != x.shape:
+        # broadcasting (N, 1) against (N,) gives an (N, N) loss: almost always a bug
+        warnings.warn(f"Using a target size {y.shape} that is different to the input size "
+                      f"{x.shape}. This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=5)
 
 
 class MSELoss(Function):
@@ -119,18 +147,11 @@ class MSELoss(Function):
         if x.dtype.kind != "f":
             raise NotImplementedError(f"\"mse_loss\" not implemented for {x.dtype}: the input (the "
                                       "model's output) must be floating point; convert it with .float()")
-        if isinstance(y, np.ndarray) and y.shape != x.shape:
-            # broadcasting (N, 1) against (N,) gives an (N, N) loss: almost always a bug
-            warnings.warn(f"Using a target size {y.shape} that is different to the input size "
-                          f"{x.shape}. This will likely lead to incorrect results due to "
-                          "broadcasting. Please ensure they have the same size.", stacklevel=4)
+        _warn_if_broadcast(x, y)
         diff = x - y
         ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
         ctx.save_for_backward(diff)
-        sq = diff * diff
-        if reduction == "none":
-            return sq
-        return np.asarray(sq.mean() if reduction == "mean" else sq.sum(), dtype=sq.dtype)
+        return _pointwise_reduced(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -140,3 +161,216 @@ class MSELoss(Function):
         if ctx.reduction == "mean":
             dx = dx / diff.size
         return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+
+
+# ---------------------------------------------------------------- binary, L1 and NLL losses; class weights
+def _pointwise_reduced(losses, reduction):
+    """The elementwise losses, their mean or their sum."""
+    if reduction == "none":
+        return losses
+    return np.asarray(losses.mean() if reduction == "mean" else losses.sum(), dtype=losses.dtype)
+
+
+def _pointwise_scale(grad, size, reduction):
+    """dL/dl_i for each reduction: g per element, g / size for the mean, g for the sum."""
+    return grad / size if reduction == "mean" else grad
+
+
+def _check_same_size(x, y, name):
+    if np.shape(y) != x.shape:
+        raise ValueError(f"Using a target size ({_size(np.shape(y))}) that is different to the input "
+                         f"size ({_size(x.shape)}) is deprecated. Please ensure they have the same "
+                         f"size: {name} compares them elementwise; reshape one to the other "
+                         "(e.g. target.view_as(input), or input.squeeze(1))")
+
+
+def _size(shape):
+    return f"minigrad.Size([{', '.join(map(str, shape))}])"
+
+
+class BCELoss(Function):
+    """Binary cross-entropy of probabilities, as ``torch.nn.functional.binary_cross_entropy``.
+
+    x: probabilities in [0, 1], any shape; y: targets in [0, 1], the same shape; weight: an
+    array broadcasting against x, or None.
+      (BCE.1) l = -w (y log x + (1 - y) log(1 - x)), each log clamped to >= -100 (PyTorch's
+              guard: x = 0 or 1 gives a finite loss of 100, not inf)
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, weight=None, reduction="mean"):
+        _check_reduction(reduction)
+        _check_same_size(x, y, "binary_cross_entropy")
+        if x.size and (x.min() < 0 or x.max() > 1):
+            raise RuntimeError("all elements of input should be between 0 and 1: binary_cross_entropy "
+                               "takes probabilities; for logits use binary_cross_entropy_with_logits "
+                               "(nn.BCEWithLogitsLoss), or put a sigmoid before this loss")
+        with np.errstate(divide="ignore"):
+            log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+        w = 1 if weight is None else weight.astype(x.dtype)
+        losses = -w * (y * log_x + (1 - y) * log_1mx)                            # (BCE.1)
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, y, w)
+        return _pointwise_reduced(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, w = ctx.saved_tensors
+        g = _pointwise_scale(grad, x.size, ctx.reduction)
+        # (BCE.2) dl/dx = w (x - y) / (x (1 - x)), the denominator kept >= 1e-12 as PyTorch does
+        dx = g * w * (x - y) / np.maximum(x * (1 - x), 1e-12)
+        dy = None
+        if ctx.needs_input_grad[1]:
+            # (BCE.3) dl/dy = w (log(1 - x) - log x): PyTorch does not clamp these logs, so at
+            # x = 0 or 1 this gradient is infinite
+            with np.errstate(divide="ignore"):
+                dy = g * w * (np.log1p(-x) - np.log(x))
+        return dx, dy
+
+
+class BCEWithLogits(Function):
+    """Sigmoid and binary cross-entropy in one stable step, as
+    ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    x: logits, any shape; y: targets in [0, 1], the same shape; weight: broadcasts against x;
+    pos_weight: the weight of the positive term, broadcasting against x's last axis (classes).
+    With log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -x - softplus(-x):
+      (BCE.4) l = w ((1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)),
+              softplus(-x) = max(-x, 0) + log(1 + e^-|x|), which never overflows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, weight=None, pos_weight=None, reduction="mean"):
+        _check_reduction(reduction)
+        if np.shape(y) != x.shape:
+            raise ValueError(f"Target size ({_size(np.shape(y))}) must be the same as input size "
+                             f"({_size(x.shape)}): reshape one to the other (e.g. "
+                             "target.view_as(input), or input.squeeze(1))")
+        softplus = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        w = 1 if weight is None else weight.astype(x.dtype)
+        extra = 0 if pos_weight is None else pos_weight.astype(x.dtype) - 1      # pos_weight - 1
+        losses = w * ((1 - y) * x + (1 + extra * y) * softplus)                   # (BCE.4)
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, y, w, extra, softplus)
+        return _pointwise_reduced(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, w, extra, softplus = ctx.saved_tensors
+        g = _pointwise_scale(grad, x.size, ctx.reduction)
+        # (BCE.5) dl/dx = w ((1 - y) - (1 + (pos_weight - 1) y) sigmoid(-x)); without
+        # pos_weight that is w (sigmoid(x) - y)
+        sigmoid_neg = 0.5 * (1 - np.tanh(0.5 * x))
+        dx = g * w * ((1 - y) - (1 + extra * y) * sigmoid_neg)
+        # (BCE.6) dl/dy = w (-x + (pos_weight - 1) softplus(-x))
+        dy = g * w * (extra * softplus - x) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class L1Loss(Function):
+    """(L1.1) l = |x - y|, as ``torch.nn.functional.l1_loss``."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction="mean"):
+        _check_reduction(reduction)
+        _warn_if_broadcast(x, y)
+        diff = x - y
+        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+        ctx.save_for_backward(np.sign(diff))
+        return _pointwise_reduced(np.abs(diff), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # (L1.2) dl/dx = sign(x - y) (0 where x = y, as PyTorch), dl/dy = -dl/dx
+        (sign,) = ctx.saved_tensors
+        dx = sign * _pointwise_scale(grad, sign.size, ctx.reduction)
+        return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+
+
+class SmoothL1Loss(Function):
+    """The Huber-like loss of Fast R-CNN, as ``torch.nn.functional.smooth_l1_loss``:
+      (SL1.1) l = (x - y)^2 / (2 beta) where |x - y| < beta, else |x - y| - beta / 2
+    (beta = 0 is the L1 loss). Quadratic near 0 and linear far away: large errors pull with a
+    bounded gradient."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction="mean", beta=1.0):
+        _check_reduction(reduction)
+        if beta < 0:
+            raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+        _warn_if_broadcast(x, y)
+        diff = x - y
+        near = np.abs(diff) < beta
+        quadratic = 0.5 * diff * diff / beta if beta > 0 else 0
+        losses = np.where(near, quadratic, np.abs(diff) - 0.5 * beta)             # (SL1.1)
+        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+        # (SL1.2) dl/dx = (x - y) / beta where |x - y| < beta, else sign(x - y); dl/dy = -dl/dx
+        ctx.save_for_backward(np.where(near, diff / (beta if beta > 0 else 1), np.sign(diff)))
+        return _pointwise_reduced(losses.astype(diff.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (slope,) = ctx.saved_tensors
+        dx = slope * _pointwise_scale(grad, slope.size, ctx.reduction)           # (SL1.2)
+        return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+
+
+class NLLLoss(Function):
+    """L = -input[target], the negative log-likelihood of log-probabilities, as
+    ``torch.nn.functional.nll_loss``: cross-entropy is log_softmax followed by this.
+
+    input: (N, C) log-probabilities; target: (N,) class indices or ``ignore_index``;
+    weight: (C,) or None.  (NLL.1) L_n = -w_y input[n, target_n]; the mean is (CE.3).
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction="mean", weight=None, ignore_index=-100):
+        _check_reduction(reduction)
+        _check_cross_entropy(input, target, ignore_index, name="nll_loss")
+        _check_class_weight(weight, input.shape[1])
+        rows, target, w_y = _picked(target, weight, ignore_index, input.dtype)
+        ctx.shape, ctx.reduction = input.shape, reduction
+        ctx.save_for_backward(target, w_y)
+        return _reduced(-input[rows, target] * w_y, w_y, reduction)              # (NLL.1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # (NLL.2) dL_n/dinput[n, c] = -w_y where c = target_n, and 0 elsewhere
+        target, w_y = ctx.saved_tensors
+        dinput = np.zeros(ctx.shape, dtype=w_y.dtype)
+        dinput[np.arange(len(target)), target] = -w_y
+        return dinput * _reduction_scale(grad, w_y, ctx.reduction), None
+
+
+def _picked(target, weight, ignore_index, dtype):
+    """(rows, safe target, w_y): w_y[n] = weight[target_n] (1 without weights), 0 where the
+    target is ignore_index; the ignored targets are replaced by class 0 so they index safely."""
+    ignored = target == ignore_index
+    safe = np.where(ignored, 0, target)
+    w_y = np.ones(len(target), dtype) if weight is None else weight.astype(dtype)[safe]
+    w_y[ignored] = 0
+    return np.arange(len(target)), safe, w_y
+
+
+def _reduced(losses, w_y, reduction):
+    """(CE.3) the per-sample losses, their sum, or their sum over sum_n w_y."""
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return np.asarray(total, dtype=losses.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):      # every target ignored: nan, as PyTorch
+        return np.asarray(total / w_y.sum(), dtype=losses.dtype)
+
+
+def _reduction_scale(grad, w_y, reduction):
+    """What dL/dL_n is for each reduction, shaped to multiply an (N, C) gradient."""
+    if reduction == "none":
+        return grad[:, None]
+    return grad / w_y.sum() if reduction == "mean" else grad
+
+
+def _check_class_weight(weight, classes):
+    if weight is not None and weight.shape != (classes,):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")

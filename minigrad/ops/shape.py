@@ -107,3 +107,82 @@ class SetItem(Function):
 
     def name(self) -> str:
         return "CopySlices"
+
+
+# ---------------------------------------------------------------- expand, repeat, gather, embedding
+class Expand(Function):
+    """A broadcast view of x at ``shape`` (new leading axes, size-1 axes stretched)."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # every copy of an element contributes: the adjoint of broadcasting is summing
+        return unbroadcast(grad, ctx.shape)
+
+
+class Repeat(Function):
+    """x tiled ``repeats[i]`` times along axis i (``repeats`` may add leading axes), as np.tile."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.shape, ctx.repeats = x.shape, repeats
+        return np.tile(x, repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # view the gradient as (r0, s0, r1, s1, ...): axis 2i counts the copies along axis i,
+        # and every copy of an element contributes, so sum over the copies
+        shape = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
+        pairs = [n for r, s in zip(ctx.repeats, shape) for n in (r, s)]
+        summed = grad.reshape(pairs).sum(axis=tuple(range(0, len(pairs), 2)))
+        return summed.reshape(ctx.shape)
+
+
+class Gather(Function):
+    """z = x[..., index, ...] along ``axis``, index an integer array of z's shape
+    (np.take_along_axis): what sort and topk return as their values."""
+
+    @staticmethod
+    def forward(ctx, x, index, axis):
+        ctx.shape, ctx.index, ctx.axis = x.shape, index, axis
+        return np.take_along_axis(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # scatter-add back to the positions read (a position read twice gets both gradients)
+        dx = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(dx, _along(ctx.index, ctx.axis), grad)
+        return dx
+
+
+def _along(index, axis):
+    """The full index tuple that np.take_along_axis(x, index, axis) reads."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)
+
+
+class Embedding(Function):
+    """(EMB.1) z = weight[index]: row index[...] of the table for every index.
+
+    weight: (num_embeddings, dim); index: integer array of any shape -> z: index.shape + (dim,).
+    padding_idx: a row that receives no gradient (its embedding stays as it is), or None.
+    """
+
+    @staticmethod
+    def forward(ctx, weight, index, padding_idx=None):
+        ctx.shape, ctx.index, ctx.padding_idx = weight.shape, index, padding_idx
+        return weight[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        # (EMB.2) dL/dweight[k] = sum of g over the positions where index == k (scatter-add)
+        dweight = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(dweight, ctx.index.reshape(-1), grad.reshape(-1, ctx.shape[1]))
+        if ctx.padding_idx is not None:
+            dweight[ctx.padding_idx] = 0
+        return dweight
