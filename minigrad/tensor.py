@@ -23,6 +23,7 @@ import numpy as np
 from . import autograd, ops
 from .autograd import AccumulateGrad, RemovableHandle, VersionCounter
 from .compat import numpy_names
+from .ops.reduce import normalize_axis
 from .printing import tensor_repr
 from .random import default_generator
 
@@ -547,13 +548,20 @@ class Tensor:
     @numpy_names
     def max(self, dim=None, keepdim=False):
         """The largest element; along one ``dim``, as in PyTorch, the pair (values, indices),
-        so ``_, pred = logits.max(1)`` and ``x.max(1, keepdim=True).values`` work; over a
-        tuple of dims, the values alone (PyTorch's ``amax``). The gradient goes to the
-        maximum, split evenly between ties (the ``amax`` rule)."""
-        values = ops.Max.apply(self, axis=_axes(dim), keepdims=keepdim)
+        so ``_, pred = logits.max(1)`` and ``x.max(1, keepdim=True).values`` work; over all
+        elements or a tuple of dims, the values alone (PyTorch's ``amax``). Along one dim the
+        gradient goes to the index returned; otherwise it is split evenly between ties (the
+        ``amax`` rule), as in PyTorch."""
         if not isinstance(dim, int):
-            return values
-        return MaxResult(values, self.argmax(dim, keepdim))
+            return ops.Max.apply(self, axis=_axes(dim), keepdims=keepdim)
+        (dim,) = normalize_axis(dim, self._data.ndim) or (None,)   # PyTorch's range check
+        if dim is None:                                 # a 0-d tensor: itself, at index 0
+            return MaxResult(ops.Clone.apply(self), Tensor._wrap(np.array(0)))
+        indices = self.argmax(dim, keepdim=True)
+        values = ops.Gather.apply(self, index=indices._data, axis=dim)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return MaxResult(values, indices)
 
     @numpy_names
     def min(self, dim=None, keepdim=False):
@@ -561,7 +569,7 @@ class Tensor:
         largest = (-self).max(dim, keepdim)
         if not isinstance(dim, int):
             return -largest
-        return MaxResult(-largest.values, self.argmin(dim, keepdim))
+        return MaxResult(-largest.values, largest.indices)
 
     @numpy_names
     def argmax(self, dim=None, keepdim=False):

@@ -127,13 +127,8 @@ def run(name, a, b, steps, seed):
             x = ELEMENTWISE[step[1]](x)
         elif kind == "reduce":
             _, how, dim, keepdim = step
-            if how == "max" and name == "torch":
-                # minigrad's max(dim) splits the gradient between tied maxima, as amax does (its
-                # docstring says so); PyTorch's max(dim) gives it all to the index it returns
-                x = x.amax(dim, keepdim)
-            else:
-                x = getattr(x, how)(dim, keepdim)
-                x = x.values if how == "max" else x
+            x = getattr(x, how)(dim, keepdim)
+            x = x.values if how == "max" else x
         elif kind == "log_softmax":
             x = F.log_softmax(x, dim=step[1])
         elif kind == "reshape":

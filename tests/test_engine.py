@@ -251,6 +251,21 @@ def test_backward_inputs_accumulates_only_into_those():
     assert a.grad.tolist() == [2.0] and b.grad is None
 
 
+def test_max_along_a_dim_sends_the_gradient_to_the_index_it_returns():
+    """Ties: max(dim) gives the whole gradient to the returned index, max() splits it (amax)."""
+    def build(lib):
+        x = lib.tensor(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]), requires_grad=True)
+        values, indices = x.max(1)
+        (values * lib.tensor(np.array([1.0, 2.0]))).sum().backward()
+        along = x.grad.clone()
+        x.grad = None
+        x.max().backward()
+        return along, x.grad, indices
+    (along, full, indices), (t_along, t_full, t_indices) = both(build)
+    close(along, t_along), close(full, t_full)
+    assert indices.tolist() == t_indices.tolist()
+
+
 # ------------------------------------------------------------------ in place and versions
 def test_changing_a_saved_tensor_raises_pytorchs_error_at_backward():
     def build(lib):

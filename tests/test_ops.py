@@ -220,14 +220,15 @@ def test_max_along_a_dim_gives_values_and_indices_as_in_pytorch():
     assert x.max().shape == () and x.max((0, 1)).shape == ()     # no dim, or several: values alone
 
 
-def test_max_gradient_is_shared_between_ties():
-    """Like torch.max(x) (and amax): tied maxima split the gradient evenly."""
+def test_max_gradient_between_ties():
+    """As torch: max(x) (and amax) splits the gradient evenly between tied maxima; max(x, dim)
+    gives it to the index it returns (the first maximum)."""
     x = leaf(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]))
     x.max().backward()
     np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [0, 0, 0]])
     x.grad = None
     x.max(1).values.sum().backward()
-    np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [0.5, 0, 0.5]])
+    np.testing.assert_allclose(x.grad, [[0, 1, 0], [1, 0, 0]])
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1], ids=str)

@@ -6,7 +6,7 @@ import numpy as np
 from ..autograd import Function
 
 
-def _normalize_axis(axis, ndim):
+def normalize_axis(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, int):
@@ -29,7 +29,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
-        ctx.axes = _normalize_axis(axis, x.ndim)
+        ctx.axes = normalize_axis(axis, x.ndim)
         ctx.keepdims = keepdims
         return np.sum(x, axis=ctx.axes, keepdims=keepdims)
 
@@ -43,7 +43,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
-        ctx.axes = _normalize_axis(axis, x.ndim)
+        ctx.axes = normalize_axis(axis, x.ndim)
         ctx.keepdims = keepdims
         ctx.count = int(np.prod([x.shape[a] for a in ctx.axes]))
         return np.mean(x, axis=ctx.axes, keepdims=keepdims)
@@ -58,7 +58,7 @@ class Mean(Function):
 class Max(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.axes = _normalize_axis(axis, x.ndim)
+        ctx.axes = normalize_axis(axis, x.ndim)
         ctx.keepdims = keepdims
         z = np.max(x, axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(x == z)
