@@ -9,7 +9,8 @@ The modules depend on each other in one direction only; each imports only module
     functional      tensor factories and function forms (minigrad.randn, minigrad.relu, ...)
     gradcheck       numerical gradients                                   (autograd, tensor)
     nn/             Module and the layers; nn.functional calls ops        (tensor, ops)
-    optim, data, serialization, experiment, __main__                      (the layers above)
+    assignments     the student and instructor versions of the lessons    (standard library only)
+    optim, data, serialization, experiment, check, __main__               (the layers above)
 """
 import numpy as _np
 

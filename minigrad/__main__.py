@@ -1,4 +1,4 @@
-"""Command line: ``python -m minigrad demo | gradcheck``.
+"""Command line: ``python -m minigrad demo | gradcheck | assignments OUT_DIR``.
 
 ``demo`` reproduces Figure 1 of Ioffe & Szegedy (2015): it trains the MNIST network of
 :mod:`minigrad.experiment` without and then with BatchNorm, prints its progress and a
@@ -8,6 +8,9 @@ summary table, and writes the figure (default ``out/figure1.png``).
 
 ``gradcheck`` runs every op and layer through :func:`minigrad.gradcheck` in float64 on
 broadcasting shapes and prints one row each: name, max relative error, verdict.
+
+``assignments OUT_DIR`` writes the student and instructor versions of the lessons
+(:mod:`minigrad.assignments`).
 """
 import argparse
 import math
@@ -16,7 +19,7 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from minigrad import experiment, lenet, nn
+from minigrad import assignments, experiment, lenet, nn
 from minigrad.nn import functional as F
 from minigrad.nn.batchnorm_variants import LpBatchNorm1d, NoisyBatchNorm1d
 
@@ -358,7 +361,12 @@ def main(argv=None) -> int:
     demo.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
     demo.add_argument("--eval-every", type=int, default=None,
                       help="steps between evaluations on the test set (default steps // 100)")
+    course = sub.add_parser("assignments", help="write the student and instructor versions of "
+                                                "the lessons to OUT_DIR (new or empty)")
+    course.add_argument("out_dir", metavar="OUT_DIR")
     args = parser.parse_args(argv)
+    if args.command == "assignments":
+        return assignments.main(args.out_dir)
     if args.command == "gradcheck":
         return 0 if run_gradchecks() else 1
     if args.model == "lenet":
