@@ -205,11 +205,16 @@ class Node:
     no gradient (the 0 is the input's output number: every minigrad op has one output).
     """
 
+    # class-level defaults, so that making a node (once per op) sets nothing it does not use
     next_functions = ()
+    _pre_hooks = ()                   # functions of the incoming gradient (Tensor.register_hook)
+    _retain_hook = None               # Tensor.retain_grad: run after the other hooks
 
-    def __init__(self):
-        self._pre_hooks = []          # functions of the incoming gradient (Tensor.register_hook)
-        self._retain_hook = None      # Tensor.retain_grad: run after the other hooks
+    def _hook_list(self) -> list:
+        """This node's pre-hooks as a list that a new hook can join."""
+        if not isinstance(self._pre_hooks, list):
+            self._pre_hooks = []
+        return self._pre_hooks
 
     def name(self) -> str:
         return type(self).__name__
@@ -235,7 +240,6 @@ class AccumulateGrad(Node):
     """
 
     def __init__(self, variable):
-        super().__init__()
         self.variable = variable
         self._pre_hooks = variable._hooks     # hooks on a leaf live on the leaf
 
@@ -252,12 +256,10 @@ class Function(Node):
     (``None`` where there is none); its ``grad`` has the shape of forward's output.
     """
 
-    def __init__(self):
-        super().__init__()
-        self.needs_input_grad = ()    # bool per positional argument
-        self._saved = ()
-        self._saved_versions = ()
-        self._output_meta = None      # (shape, dtype) of the output: what an incoming gradient must be
+    needs_input_grad = ()             # bool per positional argument, set by apply
+    _saved = ()
+    _saved_versions = ()
+    _output_meta = None               # (shape, dtype) of the output: what an incoming gradient must be
 
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` for backward, where ``ctx.saved_tensors`` returns them in this order.
@@ -320,7 +322,8 @@ class Function(Node):
                 if isinstance(a, _Tensor) and _same_memory(array, r):
                     tracked.append(_SavedVersion(a._version_counter, array, a.grad_fn))
                     break
-        self._saved_versions = tuple(tracked)
+        if tracked:
+            self._saved_versions = tuple(tracked)
 
     def _private_copy_of(self, array: np.ndarray, counter: VersionCounter) -> None:
         """Before ``array`` (whose versions ``counter`` counts) is overwritten in place, give this

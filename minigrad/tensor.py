@@ -288,7 +288,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            hooks = self.grad_fn._pre_hooks
+            hooks = self.grad_fn._hook_list()
         else:
             if self._hooks is None:
                 self._hooks = []

@@ -81,9 +81,9 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
-                grad = np.asarray(p.grad)
+                grad = p._grad._data
                 if group.get("maximize"):
                     grad = -grad                     # ascend: follow +grad
                 tensors = self.state[p]
