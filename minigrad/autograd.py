@@ -169,29 +169,35 @@ def _type_name(shape, dtype) -> str:
     return f"[minigrad.{kind}Tensor [{', '.join(map(str, shape))}]]"
 
 
-class _SavedVersion:
-    """What ``saved_tensors`` checks for one saved array: whose memory it is, and its version then."""
+def _modified_error(counter, version, array, made_by) -> RuntimeError:
+    """PyTorch's error for a saved array whose tensor was written in place after it was saved.
 
-    __slots__ = ("counter", "version", "shape", "dtype", "made_by")
-
-    def __init__(self, counter, array, made_by):
-        self.counter, self.version = counter, counter.value
-        self.shape, self.dtype, self.made_by = array.shape, array.dtype, made_by
-
-    def error(self) -> RuntimeError:
-        origin = f", which is output 0 of {type(self.made_by).__name__}," if self.made_by is not None else ""
-        return RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: {_type_name(self.shape, self.dtype)}{origin} is at version "
-            f"{self.counter.value}; expected version {self.version} instead. Hint: an op saved "
-            "this tensor for backward and it was changed afterwards (x += ..., x[i] = ..., "
-            "x.zero_(), an optimizer step): write the new value into a new tensor "
-            "(x = x + ...), or call backward before changing it.")
+    ``saved_tensors`` checks one entry ``(counter, version, array, made_by)`` per saved input
+    or output: the tensor's version counter, its value when saved, and the node that made it.
+    """
+    origin = f", which is output 0 of {type(made_by).__name__}," if made_by is not None else ""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {_type_name(array.shape, array.dtype)}{origin} is at version "
+        f"{counter.value}; expected version {version} instead. Hint: an op saved "
+        "this tensor for backward and it was changed afterwards (x += ..., x[i] = ..., "
+        "x.zero_(), an optimizer step): write the new value into a new tensor "
+        "(x = x + ...), or call backward before changing it.")
 
 
 def _same_memory(a: np.ndarray, b) -> bool:
     """Is ``a`` the array ``b``, or a view into it? (cheap: fresh arrays have no base)."""
     return a is b or (a.base is not None and isinstance(b, np.ndarray) and np.may_share_memory(a, b))
+
+
+def _viewed(array, args, raw, out):
+    """The tensor (an input, or the output) whose memory the saved view ``array`` looks into."""
+    if np.may_share_memory(array, out._data):
+        return out
+    for a, r in zip(args, raw):
+        if isinstance(a, _Tensor) and np.may_share_memory(array, r):
+            return a
+    return None
 
 
 # ----------------------------------------------------------------- nodes
@@ -235,8 +241,8 @@ class Node:
 class AccumulateGrad(Node):
     """The node of a leaf that requires grad: (AD.3) it adds the gradient into ``variable.grad``.
 
-    A leaf has one accumulator at a time (``Tensor._grad_accumulator`` finds or makes it); the
-    leaf refers to it weakly, so it lives as long as a graph uses it.
+    A leaf has one accumulator (``Tensor._edge`` makes it on first use and keeps it): every op
+    that reads the leaf links to the same node.
     """
 
     def __init__(self, variable):
@@ -279,9 +285,9 @@ class Function(Node):
                 "saved tensors after they have already been freed). Saved intermediate values "
                 "of the graph are freed when you call .backward(). Specify retain_graph=True "
                 "if you need to backward through the graph a second time.")
-        for saved in self._saved_versions:
-            if saved.counter.value != saved.version:
-                raise saved.error()
+        for counter, version, array, made_by in self._saved_versions:
+            if counter.value != version:
+                raise _modified_error(counter, version, array, made_by)
         return self._saved
 
     def name(self) -> str:
@@ -312,16 +318,22 @@ class Function(Node):
     def _track_saved(self, args, raw, out):
         """Note the version of every input or output that forward saved (see saved_tensors)."""
         tracked = []
+        out_data = out._data
         for array in self._saved:
-            if not isinstance(array, np.ndarray):
-                continue
-            if _same_memory(array, out._data):
-                tracked.append(_SavedVersion(out._version_counter, array, self))
-                continue
-            for a, r in zip(args, raw):
-                if isinstance(a, _Tensor) and _same_memory(array, r):
-                    tracked.append(_SavedVersion(a._version_counter, array, a.grad_fn))
-                    break
+            owner = None
+            if array is out_data:
+                owner = out
+            else:
+                for a, r in zip(args, raw):          # an input itself: the usual case
+                    if array is r:
+                        owner = a if isinstance(a, _Tensor) else None
+                        break
+                else:
+                    if isinstance(array, np.ndarray) and array.base is not None:
+                        owner = _viewed(array, args, raw, out)
+            if owner is not None:
+                counter = owner._version_counter
+                tracked.append((counter, counter.value, array, self if owner is out else owner.grad_fn))
         if tracked:
             self._saved_versions = tuple(tracked)
 
@@ -331,7 +343,7 @@ class Function(Node):
         (PyTorch saves the original too), and a private copy has no version to check."""
         self._saved = tuple(s.copy() if isinstance(s, np.ndarray) and _same_memory(s, array) else s
                             for s in self._saved)
-        self._saved_versions = tuple(v for v in self._saved_versions if v.counter is not counter)
+        self._saved_versions = tuple(v for v in self._saved_versions if v[0] is not counter)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):

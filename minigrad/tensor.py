@@ -78,7 +78,7 @@ class Tensor:
         self.grad_fn = None
         self.requires_grad = False
         self._version_counter = VersionCounter()
-        self._accumulator = None        # a weak reference to this leaf's AccumulateGrad node
+        self._accumulator = None        # this leaf's AccumulateGrad node, made on first use
         self._hooks = None              # hooks on a leaf (register_hook), made on first use
         self._retains_grad = False
 
@@ -305,13 +305,13 @@ class Tensor:
         """The node a gradient for this tensor goes to: its grad_fn, or a leaf's accumulator."""
         if self.grad_fn is not None:
             return self.grad_fn
-        node = self._accumulator() if self._accumulator is not None else None
-        if node is None:
+        if self._accumulator is None:
             if self._hooks is None:
                 self._hooks = []
-            node = AccumulateGrad(self)
-            self._accumulator = weakref.ref(node)
-        return node
+            # kept, not made anew for every op that reads the leaf (a parameter is read by every
+            # forward); the leaf and its node refer to each other, and die together
+            self._accumulator = AccumulateGrad(self)
+        return self._accumulator
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """(AD.3) grad += g: the first gradient is copied (it may be a read-only broadcast view,
@@ -444,6 +444,14 @@ class Tensor:
         which a backward that saved self's old values then reports.
         """
         records = self._records(args)
+        if not records and op in _UFUNCS and not kwargs:
+            try:                                 # outside the graph: one pass, in self's memory
+                _UFUNCS[op](self._data, _raw(args[0]), out=self._data, casting="same_kind")
+            except (TypeError, ValueError):
+                pass                             # a wrong shape or dtype: the general path says so
+            else:
+                self._version_counter.value += 1
+                return self
         if records and self.grad_fn is None and self.requires_grad:
             raise RuntimeError(_LEAF_IN_PLACE)
         result = op.apply(self, *args, **kwargs)
@@ -885,6 +893,10 @@ def _axes(dim):
     if isinstance(dim, list):
         return tuple(dim)
     return dim
+
+
+# the in-place arithmetic that needs no graph runs as these ufuncs, writing into self
+_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply, ops.Div: np.divide}
 
 
 def _retainer(tensor_ref):

@@ -70,9 +70,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -108,9 +108,9 @@ class _BatchNorm(Module):
         self._check_num_features(input)
         exponential_average_factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.add_(1)
             if self.momentum is None:           # cumulative average: the k-th batch weighs 1/k
-                exponential_average_factor = 1.0 / float(self.num_batches_tracked.data)
+                exponential_average_factor = 1.0 / float(self.num_batches_tracked)
         # batch statistics in training, and in eval mode when there are no running statistics
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
         # the running statistics are passed when they are used (eval) or updated (training
