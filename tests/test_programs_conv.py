@@ -9,19 +9,10 @@ import pytest
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "programs"))
 import swap  # noqa: E402
+from swap import both  # noqa: E402,F401  (the fixture)
 
 LENET = dict(root=str(swap.DATA), lr=1.0, num_epochs=2, batch_size=64, train_indices=range(1024),
              test_indices=range(500))
-
-
-@pytest.fixture
-def both(monkeypatch):
-    """name -> (the program on minigrad, the same program with its imports swapped for torch)."""
-    torch = pytest.importorskip("torch")
-    torch.set_num_threads(1)
-    for name, module in swap.torchvision_stand_in().items():
-        monkeypatch.setitem(sys.modules, name, module)
-    return lambda name: (swap.load(name), swap.load(name, "torch"))
 
 
 # ------------------------------------------------------------------- d2l, BN LeNet

@@ -2,27 +2,14 @@
 character-level MLP with BatchNorm1d, and d2l's from-scratch batch_norm in an MLP. Each trains
 on data generated in code; where torch is installed, the same file with its imports swapped for
 torch, from the same initial weights and batches, gives the same losses to float32 rounding."""
-import re
-import types
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-PROGRAMS = Path(__file__).resolve().parent / "programs"
-
-
-def load(name, library="minigrad"):
-    """The program ``name`` as a fresh module; for "torch", with only its import block (the
-    lines between the two ``# ---`` lines) swapped."""
-    path = PROGRAMS / f"{name}.py"
-    source = path.read_text()
-    if library == "torch":
-        head, imports, tail = re.split(r"^# ---.*$", source, maxsplit=2, flags=re.M)
-        source = "".join([head, "# ---", imports.replace("minigrad", "torch"), "# ---", tail])
-    module = types.ModuleType(f"{name}_{library}")
-    exec(compile(source, str(path), "exec"), module.__dict__)
-    return module
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+from swap import load  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "programs"))
 import swap  # noqa: E402
+from swap import both  # noqa: E402,F401  (the fixture)
 
 SMALL = dict(root=str(swap.DATA), batch_size=32, train_indices=range(512), test_indices=range(500))
 
@@ -31,16 +32,6 @@ def test_resuming_from_the_checkpoint_continues_the_same_run(tmp_path):
     assert len(first) == 16 and len(rest) == 32
     assert first + rest == straight                   # bit for bit: weights, momentum, StepLR, batch order
     assert first_eval + rest_eval == straight_eval
-
-
-@pytest.fixture
-def both(monkeypatch):
-    """name -> (the program on minigrad, the same program with its imports swapped for torch)."""
-    torch = pytest.importorskip("torch")
-    torch.set_num_threads(1)
-    for name, module in swap.torchvision_stand_in().items():
-        monkeypatch.setitem(sys.modules, name, module)
-    return lambda name: (swap.load(name), swap.load(name, "torch"))
 
 
 def test_the_same_program_under_torch_gives_the_same_losses(tmp_path, both):

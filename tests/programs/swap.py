@@ -12,6 +12,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "data"
@@ -85,3 +86,14 @@ def to_torch(state_dict):
     """A minigrad state_dict as torch tensors, to start a torch model from the same weights."""
     import torch
     return {k: torch.from_numpy(np.array(v)) for k, v in state_dict.items()}
+
+
+@pytest.fixture
+def both(monkeypatch):
+    """Test fixture: name -> (the program on minigrad, the same program with its imports swapped
+    for torch, torchvision stood in for by ours)."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    for name, module in torchvision_stand_in().items():
+        monkeypatch.setitem(sys.modules, name, module)
+    return lambda name: (load(name), load(name, "torch"))
