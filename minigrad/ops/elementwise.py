@@ -26,6 +26,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+def needs_grad(ctx, i: int) -> bool:
+    """Whether input i of the op needs a gradient. ``ctx.needs_input_grad`` has one entry per
+    positional argument given, so an optional input left out (a bias) counts as not needing one."""
+    return len(ctx.needs_input_grad) > i and ctx.needs_input_grad[i]
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, x, y):
