@@ -140,7 +140,7 @@ def test_seed_net_graph_reaches_the_same_leaves_as_pytorch():
     (mine, loss), (theirs, _) = both(build)
     assert mine == theirs == {"0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"}
     names = [node.name() for node in _chain(loss.grad_fn)]
-    assert names == ["CrossEntropyBackward", "LinearBackward", "ReLUBackward", "BatchNormBackward",
+    assert names == ["CrossEntropyLossBackward", "LinearBackward", "ReLUBackward", "BatchNormBackward",
                      "LinearBackward"]
 
 

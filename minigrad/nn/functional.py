@@ -1,10 +1,14 @@
-"""The ``F`` namespace (``import minigrad.nn.functional as F``): thin names over the ops."""
+"""The ``F`` namespace (``import minigrad.nn.functional as F``): thin names over the ops.
+
+Every function here calls an op; its checks are one call into :mod:`minigrad.validation`.
+``minigrad.relu``, ``minigrad.sigmoid`` and ``minigrad.tanh`` are the functions of this module.
+"""
 import math
 import warnings
 
 import numpy as np
 
-from .. import ops
+from .. import ops, validation
 from ..dtypes import legacy_name
 from ..ops.batchnorm import BatchNorm, BatchNormEval
 from ..ops.normalization import Normalization, update_running_stats
@@ -19,12 +23,13 @@ def linear(input, weight, bias=None):
 
 
 def relu(input, inplace=False):
-    """max(input, 0). ``inplace`` is accepted for PyTorch's signature; the result is always a
-    new tensor (the input is left as it is)."""
+    """max(input, 0), (R.1). ``inplace`` is accepted for PyTorch's signature; the result is a
+    new tensor all the same (the input is left as it is)."""
     return ops.ReLU.apply(input)
 
 
 def sigmoid(input):
+    """1 / (1 + e^-input)."""
     return ops.Sigmoid.apply(input)
 
 
@@ -41,16 +46,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
     With ``training=False`` or ``p=0`` the input itself is returned; ``p=1`` gives zeros.
     ``inplace`` is accepted for PyTorch's signature; the result is always a new tensor.
     """
-    _check_dropout_probability(p)
+    validation.check_dropout_probability(p)
     if not training or p == 0:
         return input
     mask = default_generator().random(input.shape) < 1 - p    # True (kept) with probability 1 - p
     return ops.Dropout.apply(input, p, mask)
-
-
-def _check_dropout_probability(p):
-    if p < 0 or p > 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -86,7 +86,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     in the mean); label_smoothing: the share eps of each target spread evenly over the C classes.
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return ops.CrossEntropy.apply(input, _indices(target), reduction=reduction, weight=_raw(weight),
+    return ops.CrossEntropyLoss.apply(input, _indices(target), reduction=reduction, weight=_raw(weight),
                                   ignore_index=ignore_index, label_smoothing=label_smoothing)
 
 
@@ -197,8 +197,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 def gelu(input, approximate="none"):
     """x Phi(x) with Phi the standard normal CDF (ACT.3), or its tanh approximation (ACT.4)."""
-    if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh (got '{approximate}')")
+    validation.check_gelu_approximate(approximate)
     return ops.GELU.apply(input, approximate=approximate)
 
 
@@ -216,18 +215,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
               sparse=False):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor ``input``: the
     output has shape input.shape + (dim,), (EMB.1). Row ``padding_idx`` gets no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported by minigrad; leave them at their defaults")
-    index = np.asarray(_raw(input))
-    if index.dtype.kind not in "iu":
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar "
-                           f"types: Long, Int; but got minigrad.{legacy_name(index.dtype)}Tensor instead "
-                           "(while checking arguments for embedding): convert the indices with .long()")
-    rows = weight.shape[0]
-    if index.size and (index.min() < 0 or index.max() >= rows):
-        raise IndexError(f"index out of range in self: the indices must be in [0, {rows - 1}] for an "
-                         f"embedding of {rows} rows (got {index.min()}..{index.max()})")
+    index, rows = np.asarray(_raw(input)), weight.shape[0]
+    validation.check_embedding(index, rows, max_norm, scale_grad_by_freq, sparse)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += rows
     return ops.Embedding.apply(weight, index=index, padding_idx=padding_idx)
@@ -237,14 +226,9 @@ def one_hot(tensor, num_classes=-1):
     """(N, ...) class indices -> (N, ..., num_classes) int64 rows of 0 and 1; num_classes=-1
     means one more than the largest index."""
     index = np.asarray(_raw(tensor))
-    if index.dtype.kind not in "iu":
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if index.size and index.min() < 0:
-        raise RuntimeError("Class values must be non-negative.")
+    validation.check_one_hot(index, num_classes)
     if num_classes == -1:
         num_classes = int(index.max()) + 1 if index.size else 0
-    elif index.size and index.max() >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((index[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
@@ -267,7 +251,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     """Binary cross-entropy of sigmoid(input), computed stably from the logits, (BCE.4);
     ``pos_weight`` (one per class, the last axis) weighs the positive term."""
-    return ops.BCEWithLogits.apply(input, _target(target, input), weight=_raw(weight),
+    return ops.BCEWithLogitsLoss.apply(input, _target(target, input), weight=_raw(weight),
                                    pos_weight=_raw(pos_weight),
                                    reduction=_legacy_reduction(size_average, reduce, reduction))
 
@@ -623,7 +607,7 @@ def dropout3d(input, p=0.5, training=True):
 
 
 def _feature_dropout(d, input, p, training):
-    _check_dropout_probability(p)
+    validation.check_dropout_probability(p)
     if not training or p == 0:
         return input
     unbatched = input.ndim == d + 1 and d == 3        # PyTorch reads a 3-D input of dropout2d as (N, C, L)

@@ -3,8 +3,9 @@ import math
 
 import numpy as np
 
+from .. import validation
 from ..device import cpu_only
-from ..tensor import DEFAULT_DTYPE, Tensor, _raw
+from ..tensor import DEFAULT_DTYPE, _raw
 from . import functional as F, init
 from .module import Module, Parameter
 
@@ -37,7 +38,8 @@ class Linear(Module):
     weight: (out_features, in_features), bias: (out_features,). Both start as
     U(-1/sqrt(in_features), 1/sqrt(in_features)), PyTorch's default (kaiming_uniform_ with
     a = sqrt(5) gives exactly that bound for the weight).
-    Input (N, *, in_features) -> output (N, *, out_features).
+    Input (N, *, in_features) -> output (N, *, out_features); a wrong last dimension raises
+    PyTorch's message, which also says how to fix the layer or the input (minigrad.validation).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
@@ -51,38 +53,15 @@ class Linear(Module):
         reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x):
-        if not isinstance(x, (Tensor, np.ndarray)):
-            raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
-                            f"{type(x).__name__}: make one with minigrad.tensor(...)")
-        if x.shape[-1:] != (self.in_features,):
-            raise self._shape_error(x.shape)
         return F.linear(x, self.weight, self.bias)
-
-    def _shape_error(self, shape):
-        """PyTorch's message, with this layer's name and the likely fix."""
-        n_in, n_out = self.in_features, self.out_features
-        if len(shape) > 2 and math.prod(shape[1:]) == n_in:
-            fix = "flatten each sample first: x.flatten(1), or nn.Flatten() before this layer"
-        elif not shape:
-            fix = f"the input must have shape (N, {n_in})"
-        else:
-            fix = (f"in_features must equal the size of the input's last dimension: "
-                   f"make this layer Linear({shape[-1]}, {n_out}), or change the layer before it")
-            if len(shape) == 2 and shape[0] == n_in:
-                fix += f"; if axis 0 holds the features, transpose the input (x.T): (N, {n_in})"
-        mat1 = f"{math.prod(shape[:-1])}x{shape[-1]}" if shape else "0-d"
-        return RuntimeError(
-            f"{type(self).__name__}(in_features={n_in}, out_features={n_out}) expected input with "
-            f"last dimension {n_in}, got input of shape {tuple(shape)} (mat1 and mat2 shapes "
-            f"cannot be multiplied ({mat1} and {n_in}x{n_out})): {fix}")
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class ReLU(Module):
-    """max(x, 0). ``inplace=True`` is accepted and shown, as PyTorch's; minigrad always
-    returns a new tensor (see :func:`functional.relu`)."""
+    """max(x, 0). ``inplace=True`` is accepted and shown, as PyTorch's, but the result is a new
+    tensor all the same (see :func:`functional.relu`)."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -127,7 +106,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        F._check_dropout_probability(p)
+        validation.check_dropout_probability(p)
         self.p, self.inplace = p, inplace
 
     def forward(self, x):

@@ -152,7 +152,7 @@ class BatchNorm(Function):
         # (BN.11) needs both sums, so they are computed even when weight and bias need no gradient
         dweight, dbias = _parameter_grads(g, x_hat)                        # (BN.9)-(BN.10)
         dx = None
-        if needs_grad(ctx, 0):
+        if ctx.needs_input_grad[0]:
             scale = inv_std if weight is None else weight * inv_std
             # the / n is applied to the (C,) vectors, not to a whole (N, C, L) array
             dx = _column(scale, g.dtype) * (
@@ -175,7 +175,7 @@ class BatchNormStaged(BatchNorm):
         x_hat, inv_std, weight = ctx.saved_tensors
         g, n = grad.reshape(x_hat.shape), ctx.n
         dweight, dbias = _parameter_grads(g, x_hat)                                     # (BN.9)-(BN.10)
-        if not needs_grad(ctx, 0):
+        if not ctx.needs_input_grad[0]:
             return None, dweight, dbias
         inv_std_c = _column(inv_std, g.dtype)
         x_mu = x_hat / inv_std_c                                # x - mean, from (BN.3): x itself was not saved
@@ -220,7 +220,7 @@ class BatchNormEval(Function):
     def backward(ctx, grad):
         x3, mean, inv_std, scale = ctx.saved_tensors
         g = grad.reshape(x3.shape)
-        dx = (g * _column(scale, g.dtype)).reshape(ctx.shape) if needs_grad(ctx, 0) else None  # (BN.15)
+        dx = (g * _column(scale, g.dtype)).reshape(ctx.shape) if ctx.needs_input_grad[0] else None  # (BN.15)
         dweight = dbias = None
         if needs_grad(ctx, 1) or needs_grad(ctx, 2):
             x_hat = _x_hat_in_place(x3 - _column(mean, x3.dtype), inv_std)    # x_hat of (BN.15)

@@ -1,0 +1,215 @@
+"""Input checks and their error messages, so that the mathematics reads without them.
+
+Every op and layer checks its arguments with one call to a function of this module (the
+convolution's checks are in nn/conv_arguments.py, BatchNorm's beside F.batch_norm). A check
+raises PyTorch's error type with PyTorch's message, then says what to change; it returns
+nothing. It lives here, not under ops/, because ops, nn.functional and the layers all call it;
+it imports NumPy only, so any module can.
+
+The checks run on what the caller has: an op's forward passes plain ndarrays (a Tensor was
+unwrapped on the way in, so anything else, a list say, was never a Tensor).
+"""
+import math
+import warnings
+
+import numpy as np
+
+from .dtypes import legacy_name
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _size(shape):
+    return f"minigrad.Size([{', '.join(map(str, shape))}])"
+
+
+# ---------------------------------------------------------------- matrix products, Linear
+def check_matmul(x, w):
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, "
+                           f"but they are {x.ndim}D and {w.ndim}D")
+    if x.shape[-1] != w.shape[-2 if w.ndim > 1 else 0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({'x'.join(map(str, x.shape))} and {'x'.join(map(str, w.shape))})")
+
+
+def check_linear(x, weight):
+    """y = x @ weight^T: x a float array whose last axis is weight's in_features (weight.shape[1]).
+    The shape message is PyTorch's, its matrices named as PyTorch does (every leading axis of
+    x folded into rows), inside one that names the layer and the likely fix."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}: make one with minigrad.tensor(...)")
+    n_out, n_in = weight.shape
+    shape = x.shape
+    if shape[-1:] != (n_in,):
+        raise RuntimeError(
+            f"Linear(in_features={n_in}, out_features={n_out}) expected input with last dimension "
+            f"{n_in}, got input of shape {tuple(shape)} (mat1 and mat2 shapes cannot be multiplied "
+            f"({_rows(shape)} and {n_in}x{n_out})): {_linear_fix(shape, n_in, n_out)}")
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {x.dtype} and {weight.dtype}: "
+            "a linear layer needs floating-point input; convert it with x.float() "
+            "(a NumPy array with x.astype(np.float32))")
+
+
+def _rows(shape):
+    """The input as PyTorch's mat1: every leading axis folded into rows."""
+    return f"{math.prod(shape[:-1])}x{shape[-1]}" if shape else "0-d"
+
+
+def _linear_fix(shape, n_in, n_out):
+    if len(shape) > 2 and math.prod(shape[1:]) == n_in:
+        return "flatten each sample first: x.flatten(1), or nn.Flatten() before this layer"
+    if not shape:
+        return f"the input must have shape (N, {n_in})"
+    fix = (f"in_features must equal the size of the input's last dimension: "
+           f"make this layer Linear({shape[-1]}, {n_out}), or change the layer before it")
+    if len(shape) == 2 and shape[0] == n_in:
+        fix += f"; if axis 0 holds the features, transpose the input (x.T): (N, {n_in})"
+    return fix
+
+
+# ---------------------------------------------------------------- dropout, activations, embedding
+def check_dropout_probability(p):
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def check_gelu_approximate(approximate):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh (got '{approximate}')")
+
+
+def check_embedding(index, rows, max_norm, scale_grad_by_freq, sparse):
+    """index: the integer ndarray of row numbers into a table of ``rows`` rows."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported by minigrad; leave them at their defaults")
+    if index.dtype.kind not in "iu":
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar "
+                           f"types: Long, Int; but got minigrad.{legacy_name(index.dtype)}Tensor instead "
+                           "(while checking arguments for embedding): convert the indices with .long()")
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        raise IndexError(f"index out of range in self: the indices must be in [0, {rows - 1}] for an "
+                         f"embedding of {rows} rows (got {index.min()}..{index.max()})")
+
+
+def check_one_hot(index, num_classes):
+    if index.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if index.size and index.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes != -1 and index.size and index.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+
+
+# ---------------------------------------------------------------- losses
+def check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def check_cross_entropy(logits, target, reduction, weight, ignore_index, label_smoothing=0.0,
+                        name="cross_entropy"):
+    """cross_entropy and nll_loss: logits (N, C) float, target (N,) integer class indices in
+    [0, C) or ignore_index, weight (C,) or None, label_smoothing in [0, 1]."""
+    check_reduction(reduction)
+    # one cheap test for the usual case; the diagnosis runs only when it fails
+    if (logits.ndim != 2 or logits.dtype.kind != "f" or target.dtype.kind not in "iu"
+            or target.shape != logits.shape[:1]):
+        raise _cross_entropy_error(logits, target, name)
+    classes = logits.shape[1]
+    outside = ((target < 0) | (target >= classes)) & (target != ignore_index)
+    if target.size and outside.any():
+        bad = target[outside][0]
+        raise IndexError(
+            f"Target {bad} is out of bounds. The logits have {classes} classes, so targets must "
+            f"be in [0, {classes - 1}]: give the last layer out_features equal to the number "
+            "of classes")
+    if weight is not None and weight.shape != (classes,):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
+def _cross_entropy_error(logits, target, name):
+    if logits.ndim != 2:
+        noun = "logits" if name == "cross_entropy" else "input"
+        fix = (f"did you swap them? The call is {name}({noun}, target)"
+               if logits.ndim == 1 and target.ndim == 2 else
+               f"for one sample use {noun}.unsqueeze(0) and a target of shape (1,)"
+               if logits.ndim == 1 else "flatten the extra axes into N first")
+        return RuntimeError(f"{name} expects {noun} of shape (N, C), got shape "
+                            f"{tuple(logits.shape)}: {fix}")
+    if logits.dtype.kind != "f":
+        return NotImplementedError(f"\"log_softmax\" not implemented for {logits.dtype}: "
+                                   f"{name} needs floating-point input; convert it with .float()")
+    if target.dtype.kind not in "iu" and target.ndim == 2:
+        return RuntimeError(
+            f"{name} expects class indices of shape (N,) as target, got a {target.dtype} "
+            f"array of shape {tuple(target.shape)}: if its rows are one-hot, use target.argmax(1)")
+    if target.dtype.kind not in "iu":
+        return RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {target.dtype}: the target of "
+            f"{name} holds class indices; convert it with target.long() (a NumPy array "
+            "with target.astype(np.int64))")
+    if target.ndim == 1:
+        return ValueError(f"Expected input batch_size ({logits.shape[0]}) to match target "
+                          f"batch_size ({target.shape[0]}).")
+    return ValueError(f"{name} expects a target of shape (N,) = ({logits.shape[0]},), "
+                      f"got shape {tuple(target.shape)}")
+
+
+def check_mse_loss(x, y, reduction):
+    check_reduction(reduction)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"mse_loss\" not implemented for {x.dtype}: the input (the "
+                                  "model's output) must be floating point; convert it with .float()")
+    _warn_if_broadcast(x, y)
+
+
+def check_l1_loss(x, y, reduction):
+    check_reduction(reduction)
+    _warn_if_broadcast(x, y)
+
+
+def check_smooth_l1_loss(x, y, reduction, beta):
+    check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_if_broadcast(x, y)
+
+
+def _warn_if_broadcast(x, y):
+    """PyTorch warns, and does not refuse, when a regression target broadcasts against x."""
+    if isinstance(y, np.ndarray) and y.shape != x.shape:
+        # broadcasting (N, 1) against (N,) gives an (N, N) loss: almost always a bug.
+        # stacklevel 6 skips this function, check_*, forward, apply and F: it names F's caller
+        warnings.warn(f"Using a target size {y.shape} that is different to the input size "
+                      f"{x.shape}. This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=6)
+
+
+def check_binary_cross_entropy(x, y, reduction):
+    """binary_cross_entropy: y of x's shape, x probabilities in [0, 1]."""
+    check_reduction(reduction)
+    if np.shape(y) != x.shape:
+        raise ValueError(f"Using a target size ({_size(np.shape(y))}) that is different to the input "
+                         f"size ({_size(x.shape)}) is deprecated. Please ensure they have the same "
+                         "size: binary_cross_entropy compares them elementwise; reshape one to the "
+                         "other (e.g. target.view_as(input), or input.squeeze(1))")
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise RuntimeError("all elements of input should be between 0 and 1: binary_cross_entropy "
+                           "takes probabilities; for logits use binary_cross_entropy_with_logits "
+                           "(nn.BCEWithLogitsLoss), or put a sigmoid before this loss")
+
+
+def check_binary_cross_entropy_with_logits(x, y, reduction):
+    check_reduction(reduction)
+    if np.shape(y) != x.shape:
+        raise ValueError(f"Target size ({_size(np.shape(y))}) must be the same as input size "
+                         f"({_size(x.shape)}): reshape one to the other (e.g. "
+                         "target.view_as(input), or input.squeeze(1))")
