@@ -213,3 +213,20 @@ def check_binary_cross_entropy_with_logits(x, y, reduction):
         raise ValueError(f"Target size ({_size(np.shape(y))}) must be the same as input size "
                          f"({_size(x.shape)}): reshape one to the other (e.g. "
                          "target.view_as(input), or input.squeeze(1))")
+
+
+# ---------------------------------------------------------------- factories
+def check_multinomial(weights, num_samples, replacement):
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {weights.ndim} dims")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (got num_samples={num_samples!r})")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(weights.sum(axis=-1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0): "
+                           "every row needs a positive weight")
+    if not replacement and num_samples > weights.shape[-1]:
+        raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
+                           f"replacement (n_sample={num_samples}, {weights.shape[-1]} categories): "
+                           "pass replacement=True")

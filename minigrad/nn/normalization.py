@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from ..device import cpu_only
-from ..functional import cat
+from ..tensor_functions import cat
 from ..ops.batchnorm import _channels
 from ..ops.normalization import moments, renorm_correction
 from ..tensor import DEFAULT_DTYPE, Tensor
