@@ -20,14 +20,19 @@ def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-@numpy_names
-def min(x, dim=None, keepdim=False):
-    return _t(x).min(dim, keepdim)
+def _reduction(name):
+    """``minigrad.<name>(input, dim=None, keepdim=False)``: the tensor method of that name, with
+    NumPy's axis= and keepdims= accepted too."""
+
+    @numpy_names
+    def reduce(input, dim=None, keepdim=False):
+        return getattr(_t(input), name)(dim, keepdim)
+
+    reduce.__name__ = reduce.__qualname__ = name
+    return reduce
 
 
-@numpy_names
-def argmax(x, dim=None, keepdim=False):
-    return _t(x).argmax(dim, keepdim)
+sum, mean, max, min, argmax, all, any = map(_reduction, ("sum", "mean", "max", "min", "argmax", "all", "any"))
 
 
 def exp(x):
@@ -46,21 +51,6 @@ def matmul(a, b):
     return _t(a) @ _t(b)
 
 
-@numpy_names
-def sum(x, dim=None, keepdim=False):
-    return _t(x).sum(dim, keepdim)
-
-
-@numpy_names
-def mean(x, dim=None, keepdim=False):
-    return _t(x).mean(dim, keepdim)
-
-
-@numpy_names
-def max(x, dim=None, keepdim=False):
-    return _t(x).max(dim, keepdim)
-
-
 def cat(tensors, dim=0):
     return ops.Cat.apply(*[_t(t) for t in tensors], axis=dim)
 
@@ -74,16 +64,6 @@ def allclose(a, b, rtol=1e-5, atol=1e-8):
 
 
 # ---- PyTorch functions course code reaches for: each is its tensor method
-@numpy_names
-def all(input, dim=None, keepdim=False):
-    return _t(input).all(dim, keepdim)
-
-
-@numpy_names
-def any(input, dim=None, keepdim=False):
-    return _t(input).any(dim, keepdim)
-
-
 @numpy_names
 def softmax(input, dim, dtype=None):
     return _t(input).softmax(dim, dtype)

@@ -250,25 +250,23 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A layer over one axis ``dim`` of its input (Softmax, LogSoftmax). dim=None is PyTorch's
+    deprecated implicit choice, with its warning (see :func:`functional.softmax`)."""
+
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     def forward(self, x):
         return F.softmax(x, self.dim, _stacklevel=5)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
+class LogSoftmax(_AlongDim):
     def forward(self, x):
         return F.log_softmax(x, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

@@ -82,8 +82,7 @@ class MSELoss(Function):
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
         validation.check_mse_loss(x, y, reduction)
-        diff = x - y
-        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+        diff = _difference(ctx, x, y, reduction)
         ctx.save_for_backward(diff)
         return _pointwise_reduced(diff * diff, reduction)
 
@@ -105,6 +104,13 @@ def _pointwise_reduced(losses, reduction):
 def _pointwise_scale(grad, size, reduction):
     """dL/dl_i for each reduction: g per element, g / size for the mean, g for the sum."""
     return grad / size if reduction == "mean" else grad
+
+
+def _difference(ctx, x, y, reduction):
+    """x - y for a loss of the difference (mse, l1, smooth l1), noting on ctx what
+    :func:`_difference_grads` needs."""
+    ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+    return x - y
 
 
 def _difference_grads(ctx, slope, grad):
@@ -193,8 +199,7 @@ class L1Loss(Function):
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
         validation.check_l1_loss(x, y, reduction)
-        diff = x - y
-        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+        diff = _difference(ctx, x, y, reduction)
         ctx.save_for_backward(np.sign(diff))
         return _pointwise_reduced(np.abs(diff), reduction)
 
@@ -214,11 +219,10 @@ class SmoothL1Loss(Function):
     @staticmethod
     def forward(ctx, x, y, reduction="mean", beta=1.0):
         validation.check_smooth_l1_loss(x, y, reduction, beta)
-        diff = x - y
+        diff = _difference(ctx, x, y, reduction)
         near = np.abs(diff) < beta
         quadratic = 0.5 * diff * diff / beta if beta > 0 else 0
         losses = np.where(near, quadratic, np.abs(diff) - 0.5 * beta)             # (SL1.1)
-        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
         # (SL1.2) dl/dx = (x - y) / beta where |x - y| < beta, else sign(x - y); dl/dy = -dl/dx
         ctx.save_for_backward(np.where(near, diff / (beta if beta > 0 else 1), np.sign(diff)))
         return _pointwise_reduced(losses.astype(diff.dtype, copy=False), reduction)
