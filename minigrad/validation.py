@@ -82,6 +82,19 @@ def check_gelu_approximate(approximate):
         raise RuntimeError(f"approximate argument must be either none or tanh (got '{approximate}')")
 
 
+def check_embedding_table(num_embeddings, embedding_dim, padding_idx, weight):
+    """nn.Embedding's arguments, with PyTorch's (assertion) messages; weight may be None."""
+    if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    if weight is not None and tuple(weight.shape) != (num_embeddings, embedding_dim):
+        raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+
+
+def check_pretrained_embeddings(embeddings):
+    if embeddings.ndim != 2:
+        raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+
+
 def check_embedding(index, rows, max_norm, scale_grad_by_freq, sparse):
     """index: the integer ndarray of row numbers into a table of ``rows`` rows."""
     if max_norm is not None or scale_grad_by_freq or sparse:

@@ -141,9 +141,8 @@ class Embedding(Module):
                  _weight=None, _freeze: bool = False, device=None, dtype=None):
         super().__init__()
         cpu_only(device, "modules")
+        validation.check_embedding_table(num_embeddings, embedding_dim, padding_idx, _weight)
         if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.max_norm, self.norm_type = max_norm, norm_type
@@ -154,8 +153,6 @@ class Embedding(Module):
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
             self.weight = Parameter(np.array(_raw(_weight)), requires_grad=not _freeze)
 
     def reset_parameters(self):
@@ -166,8 +163,7 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, **options):
         """An Embedding holding a copy of ``embeddings`` (rows, dim); frozen unless freeze=False."""
-        if embeddings.ndim != 2:
-            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        validation.check_pretrained_embeddings(embeddings)
         rows, dim = embeddings.shape
         return cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze, **options)
 
