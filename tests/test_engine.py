@@ -442,3 +442,32 @@ def test_no_import_cycle_in_the_package():
         if m not in state:
             visit(m)
     assert "minigrad.autograd" in graph and graph["minigrad.autograd"] == set()
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    """No node, saved array or leaf is held in a reference cycle: with the garbage collector
+    off, dropping the last tensor frees the graph at once (as PyTorch's C++ graph is freed)."""
+    gc.disable()
+    try:
+        leaf = mg.randn(4, 3, requires_grad=True)
+        model = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Sigmoid(), nn.Linear(5, 2))
+        out = F.cross_entropy(model(leaf), mg.tensor([0, 1, 1, 0]))
+        nodes = [weakref.ref(out.grad_fn)]
+        frontier = [out.grad_fn]
+        while frontier:                      # every node of the graph, accumulators included
+            node = frontier.pop()
+            for child, _ in node.next_functions:
+                if child is not None:
+                    nodes.append(weakref.ref(child))
+                    frontier.append(child)
+        assert any(isinstance(n(), AccumulateGrad) for n in nodes)
+        del node, child, frontier
+        out.backward()
+        leaf_ref = weakref.ref(leaf)
+        del out, leaf
+        assert [n for n in nodes if n() is not None] == []
+        assert leaf_ref() is None                           # a temporary leaf goes with its graph
+        sigmoid_node = weakref.ref(model(mg.randn(4, 3)).grad_fn)    # dropped without backward
+        assert sigmoid_node() is None
+    finally:
+        gc.enable()
