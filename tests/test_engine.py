@@ -102,6 +102,16 @@ def test_deepcopy_makes_an_independent_leaf():
         copy.deepcopy(graph)
 
 
+def test_astype_to_an_integer_dtype_is_long_and_leaves_the_graph():
+    x = mg.tensor([[1.7, -2.2], [0.4, 3.9]], requires_grad=True)
+    for cast in (x.astype(np.int64), x.long(), x.to(mg.int64)):
+        assert cast.dtype == np.int64 and cast.tolist() == [[1, -2], [0, 3]]
+        assert not cast.requires_grad and cast.grad_fn is None
+    y = x.astype(np.float64)                        # a floating cast stays in the graph
+    y.sum().backward()
+    assert y.grad_fn is not None and x.grad.dtype == np.float32
+
+
 # ------------------------------------------------------------------ PyTorch's graph
 def test_nodes_link_to_nodes_and_leaves_through_accumulate_grad():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
