@@ -324,10 +324,16 @@ class Tensor:
 
     def _share_version_of_input(self, args) -> None:
         """An op's output that views an input's memory counts that input's writes too."""
+        owner = self._data.base
+        # NumPy names a view's owner, the array that holds the memory: where it owns it, one
+        # identity test per input decides; other views (as_strided's) need the bounds test
+        exact = isinstance(owner, np.ndarray) and owner.base is None
         for a in args:
-            if isinstance(a, Tensor) and np.may_share_memory(self._data, a._data):
-                self._version_counter = a._version_counter
-                return
+            if isinstance(a, Tensor):
+                r = a._data
+                if (owner is r or owner is r.base) if exact else np.may_share_memory(self._data, r):
+                    self._version_counter = a._version_counter
+                    return
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):

@@ -411,6 +411,20 @@ def test_a_view_shares_its_base_version():
         y.sum().backward()
 
 
+
+@pytest.mark.parametrize("view", [lambda t: t[1:], lambda t: t.T, lambda t: t[1:][:, ::2],
+                                  lambda t: t.reshape(-1), lambda t: t.expand(2, 3, 4)],
+                         ids=["slice", "transpose", "view of a view", "reshape", "expand"])
+def test_every_kind_of_view_counts_the_writes_to_its_base(view):
+    base = mg.arange(12.0).reshape(3, 4)
+    seen = view(base)
+    before = seen._version
+    base.add_(1)
+    assert seen._version == before + 1 and np.shares_memory(seen._data, base._data)
+    fresh = base * 1                              # not a view: a counter of its own
+    base.add_(1)
+    assert fresh._version == 0
+
 # ------------------------------------------------------------------ one home for the engine
 def module_imports(path: pathlib.Path, modules) -> set:
     """The minigrad modules that ``path`` imports at module level (not inside functions):
