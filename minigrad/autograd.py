@@ -269,10 +269,17 @@ class Function(Node):
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` for backward, where ``ctx.saved_tensors`` returns them in this order.
 
-        Save only what backward needs: these arrays stay alive, with the node, until backward
-        has run (or as long as the graph is kept). Save an input or the output itself, not a
-        copy, when that is what backward reads: then an in-place change to it afterwards is
-        caught (see :class:`VersionCounter`). Arrays made inside forward are private to the op.
+        What goes through here: every ndarray backward reads, whether an input of forward, its
+        output, a view of either, or an array forward made (x_hat, a mask); None stands for an
+        optional input left out (BatchNorm's weight). What does not: shapes, dtypes, axes,
+        options and Python numbers, which are plain attributes of ctx (``ctx.shape = x.shape``):
+        they hold no array and no version.
+
+        Save only what backward needs: these arrays stay alive with the node until backward has
+        run (or as long as the graph is kept). Save an input or the output itself (or a view of
+        it), not a copy, when that is what backward reads: an in-place change to it afterwards is
+        then caught by its version counter (:class:`VersionCounter`). Arrays made inside forward
+        are private to the op.
         """
         self._saved = arrays
 

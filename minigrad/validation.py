@@ -1,10 +1,10 @@
 """Input checks and their error messages, so that the mathematics reads without them.
 
 Every op and layer checks its arguments with one call to a function of this module (the
-convolution's checks are in nn/conv_arguments.py, BatchNorm's beside F.batch_norm). A check
-raises PyTorch's error type with PyTorch's message, then says what to change; it returns
-nothing. It lives here, not under ops/, because ops, nn.functional and the layers all call it;
-it imports NumPy only, so any module can.
+convolution's checks are in nn/conv_arguments.py). A check raises PyTorch's error type with
+PyTorch's message, then says what to change; it returns nothing, or what it checked in the form
+the caller goes on with (a dtype, a tuple). It lives here, not under ops/, because ops,
+nn.functional and the layers all call it; it imports NumPy and minigrad.dtypes only, so any module can.
 
 The checks run on what the caller has: an op's forward passes plain ndarrays (a Tensor was
 unwrapped on the way in, so anything else, a list say, was never a Tensor).
@@ -243,3 +243,144 @@ def check_multinomial(weights, num_samples, replacement):
         raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
                            f"replacement (n_sample={num_samples}, {weights.shape[-1]} categories): "
                            "pass replacement=True")
+
+
+# ---------------------------------------------------------------- the normalisation family
+# Called by nn.functional with what it was given: Tensors, arrays or None (a parameter left out).
+def _count(t):
+    return math.prod(t.shape)
+
+
+def check_floating(input, kernel):
+    """PyTorch's message for an integer input; returns the input's dtype."""
+    dtype = np.dtype(input.dtype)
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{legacy_name(dtype)}': "
+            "cast the input to floating point first, e.g. x.float()")
+    return dtype
+
+
+def check_same_dtype(dtype, **named):
+    """PyTorch's message when a parameter or statistic has another dtype than the input."""
+    for name, t in named.items():
+        if t is not None and np.dtype(t.dtype) != dtype:
+            raise RuntimeError(
+                f"mixed dtype (CPU): all inputs must share same datatype. (input is {dtype.name} "
+                f"but {name} is {np.dtype(t.dtype).name}: convert the module with .double() or "
+                ".float(), or the input with .double() or .float())")
+
+
+def check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """F.batch_norm's arguments, with PyTorch's error types and messages."""
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if momentum is None:
+        raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType "
+                        "(for a cumulative average pass 1/k at the k-th batch)")
+    if input.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], but got 1)")
+    dtype = check_floating(input, "batch_norm")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    channels = input.shape[1]
+    named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    for name, t in named.items():
+        if t is not None and _count(t) != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {_count(t)}")
+    check_same_dtype(dtype, **named)
+    if running_mean is None and not training:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+
+
+def normalized_shape(shape, name):
+    """``normalized_shape`` as a tuple; an int is PyTorch's TypeError (it wants a tuple)."""
+    if isinstance(shape, int):
+        raise TypeError(f"{name}(): argument 'normalized_shape' (position 2) must be tuple of ints, "
+                        f"not int: write ({shape},)")
+    return tuple(shape)
+
+
+def _check_trailing_shape(input, shape, star):
+    """PyTorch's message when the input does not end in normalized_shape (``star`` is its
+    spelling: "[*, " for layer_norm, "[*" for rms_norm)."""
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        fix = (f"the input's last {len(shape)} dimension(s) must be {shape}: make the layer's "
+               f"normalized_shape {tuple(input.shape[-len(shape):])}, or reshape the input"
+               if input.ndim >= len(shape) else
+               f"the input needs at least {len(shape)} dimensions")
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"{star}{', '.join(map(str, shape))}], but got input of size{list(input.shape)}: {fix}")
+
+
+def _check_parameter_shapes(shape, **named):
+    for name, t in named.items():
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(shape)}: give {name} the shape {shape}")
+
+
+def check_layer_norm(input, shape, weight, bias):
+    _check_trailing_shape(input, shape, "[*, ")
+    dtype = check_floating(input, "LayerNormKernelImpl")
+    _check_parameter_shapes(shape, weight=weight, bias=bias)
+    check_same_dtype(dtype, weight=weight, bias=bias)
+
+
+def check_rms_norm(input, shape, weight):
+    _check_trailing_shape(input, shape, "[*")
+    check_floating(input, "rms_norm")
+    _check_parameter_shapes(shape, weight=weight)
+
+
+def divisors_hint(c):
+    divisors = [d for d in range(1, c + 1) if c % d == 0]
+    return f"num_groups must divide the number of channels {c}: choose one of {divisors}"
+
+
+def check_group_norm(input, num_groups, weight, bias):
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}: "
+                           "group_norm takes (N, C, *); for a single sample use x.unsqueeze(0)")
+    c = input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of "
+            f"shape {list(input.shape)} and num_groups={num_groups}: {divisors_hint(c)}")
+    for name, t in dict(weight=weight, bias=bias).items():
+        if t is not None and (t.ndim != 1 or t.shape[0] != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}: "
+                f"make the layer's num_channels {c}, the input's size on axis 1")
+    check_same_dtype(check_floating(input, "GroupNormKernelImpl"), weight=weight, bias=bias)
+
+
+def check_instance_norm_stats(running_mean, running_var, use_input_stats):
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None: "
+                         "pass both to keep running statistics, or neither")
+    if not use_input_stats and running_mean is None:
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false: pass them, or use_input_stats=True")
+
+
+def check_instance_norm(input, running_mean, running_var, weight, bias):
+    n, c = input.shape[:2]
+    if math.prod(input.shape[2:]) == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}: "
+            "one value per channel has zero variance; instance norm needs (N, C, L) with L > 1 "
+            "(for (N, C) input use LayerNorm or GroupNorm)")
+    dtype = check_floating(input, "batch_norm")
+    named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    for name, t in named.items():
+        if t is not None and _count(t) != c:
+            raise RuntimeError(f"{name} should contain {n * c} elements not {n * _count(t)}: "
+                               f"its size must be the input's number of channels, {c}")
+    check_same_dtype(dtype, **named)

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from .. import validation
 from ..device import cpu_only
 from ..tensor_functions import cat
 from ..ops.batchnorm import _channels
@@ -124,7 +125,7 @@ class GroupNorm(Module):
         cpu_only(device, "modules")
         if num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
-                             f"({num_groups}): {F._divisors_hint(num_channels)}")
+                             f"({num_groups}): {validation.divisors_hint(num_channels)}")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         _register_affine(self, (num_channels,), affine, bias, dtype)
