@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from minigrad import assignments, experiment, lenet, nn
+from minigrad import assignments, experiment, lenet, nn, reporting
 from minigrad.nn import functional as F
 from minigrad.nn.batchnorm_variants import LpBatchNorm1d, NoisyBatchNorm1d
 
@@ -303,10 +303,10 @@ def run_demo(steps: int, out: str, lr: float, init_std: float, seed: int, eval_e
           f"plain SGD lr {lr}, weights ~ N(0, {init_std}^2), seed {seed}: "
           f"{steps} steps without BN, then {steps} steps with BN", flush=True)
     histories = experiment.compare(steps=steps, lr=lr, init_std=init_std, seed=seed,
-                                   eval_every=eval_every, progress=experiment.progress_printer(10))
+                                   eval_every=eval_every, progress=reporting.progress_printer(10))
     print()
-    print(experiment.summary_table(histories))
-    return _draw(experiment.plot_figure1, histories, out)
+    print(reporting.summary_table(histories))
+    return _draw(reporting.plot_figure1, histories, out)
 
 
 # LeNet: about 15 ms per step per network at batch 64 on one core
@@ -321,9 +321,9 @@ def run_lenet_demo(steps: int, out: str, lr: float, seed: int, eval_every=None) 
           f"test accuracy on the first {LENET_TEST_SIZE} test images", flush=True)
     histories = lenet.compare(steps=steps, lr=lr, seed=seed, eval_every=eval_every or max(1, steps // 30),
                               data=lenet.mnist_images(LENET_TEST_SIZE),
-                              progress=experiment.progress_printer(10))
+                              progress=reporting.progress_printer(10))
     print()
-    print(experiment.summary_table(histories))
+    print(reporting.summary_table(histories))
     return _draw(lenet.plot_lenet, histories, out)
 
 
