@@ -7,7 +7,8 @@ summary table, and writes the figure (default ``out/figure1.png``).
 (:mod:`minigrad.lenet`) and writes ``out/lenet.png``, next to Figure 1.
 
 ``gradcheck`` runs every op and layer through :func:`minigrad.gradcheck` in float64 on
-broadcasting shapes and prints one row each: name, max relative error, verdict.
+broadcasting shapes and prints one row each (name, max relative error, verdict), then a
+summary line ("119 checks: 119 ok"); the exit status is 1 when a check fails.
 
 ``assignments OUT_DIR`` writes the student and instructor versions of the lessons
 (:mod:`minigrad.assignments`).
@@ -268,7 +269,8 @@ CASES = [
 
 
 def run_gradchecks(cases=CASES, out=None) -> bool:
-    """Print a row per case (to ``out``, default stdout); return True when every case passes.
+    """Print a row per case (to ``out``, default stdout) and a summary line ("119 checks: 119 ok",
+    or "119 checks: 117 ok, 2 failed"); return True when every case passes.
 
     A case whose forward or backward raises is a failure too: its row says what was raised.
     """
@@ -278,7 +280,7 @@ def run_gradchecks(cases=CASES, out=None) -> bool:
     mg.manual_seed(0)
     print(f"{'op / layer':<36} {'max rel err':>12}  verdict", file=out)
     print("-" * 58, file=out)
-    all_ok = True
+    failed = 0
     for name, build in cases:
         try:
             func, inputs = build()
@@ -287,9 +289,11 @@ def run_gradchecks(cases=CASES, out=None) -> bool:
             verdict = "ok" if ok else "FAIL"
         except Exception as exc:  # a crash in the op under test is a verdict, not a traceback
             error, ok, verdict = f"{'-':>12}", False, f"FAIL ({type(exc).__name__}: {exc})"
-        all_ok &= ok
+        failed += not ok
         print(f"{name:<36} {error}  {verdict}", file=out)
-    return all_ok
+    print("-" * 58, file=out)
+    print(f"{len(cases)} checks: {len(cases) - failed} ok" + (f", {failed} failed" if failed else ""), file=out)
+    return failed == 0
 
 
 # both networks in one to two minutes on a 2-core laptop; --steps 50000 is the paper's run

@@ -42,8 +42,10 @@ def test_gradcheck_command_exits_0_and_lists_every_case():
     result = subprocess.run([sys.executable, "-m", "minigrad", "gradcheck"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = result.stdout.splitlines()[2:]
+    lines = result.stdout.splitlines()
+    rows = lines[2:-2]
     assert len(rows) == len(CASES)
+    assert lines[-1] == f"{len(CASES)} checks: {len(CASES)} ok"
     for (name, _), row in zip(CASES, rows):
         assert row.startswith(name) and row.endswith("ok"), row
         assert float(row[len(name):].split()[0]) < 1e-5          # the max relative error column
@@ -54,12 +56,15 @@ def test_run_gradchecks_reports_a_failing_row():
     assert run_gradchecks(BROKEN_CASES, out=out) is False
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["op", "/", "layer", "max", "rel", "err", "verdict"]
-    verdicts = {line[:36].strip(): line.split()[-1] for line in lines[2:]}
+    verdicts = {line[:36].strip(): line.split()[-1] for line in lines[2:-2]}
     assert verdicts == {"tanh": "ok", "double (wrong backward)": "FAIL", "sigmoid": "ok"}
+    assert lines[-1] == "3 checks: 2 ok, 1 failed"
 
 
 def test_run_gradchecks_passes_on_good_cases():
-    assert run_gradchecks([BROKEN_CASES[0], BROKEN_CASES[2]], out=io.StringIO()) is True
+    out = io.StringIO()
+    assert run_gradchecks([BROKEN_CASES[0], BROKEN_CASES[2]], out=out) is True
+    assert out.getvalue().splitlines()[-1] == "2 checks: 2 ok"
 
 
 def test_exit_code_is_nonzero_when_a_row_fails(monkeypatch, capsys):
@@ -68,6 +73,7 @@ def test_exit_code_is_nonzero_when_a_row_fails(monkeypatch, capsys):
     # out= at call time: the default sys.stdout was bound at import, before capsys replaced it
     monkeypatch.setattr(cli, "run_gradchecks", lambda: run_gradchecks(BROKEN_CASES, out=sys.stdout))
     assert main(["gradcheck"]) == 1
-    assert "FAIL" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "FAIL" in printed and printed.splitlines()[-1] == "3 checks: 2 ok, 1 failed"
     monkeypatch.setattr(cli, "run_gradchecks", lambda: run_gradchecks(BROKEN_CASES[:1], out=sys.stdout))
     assert main(["gradcheck"]) == 0
