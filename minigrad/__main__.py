@@ -215,7 +215,7 @@ CASES = [
     ("NoisyBatchNorm1d (train, seeded)", lambda: _seeded_module_case(NoisyBatchNorm1d(3), 5, 3)),
     ("LpBatchNorm1d (p = 1)", lambda: _module_case(LpBatchNorm1d(3, p=1), 6, 3)),
     ("LpBatchNorm1d (p = inf)", lambda: _module_case(LpBatchNorm1d(3, p=math.inf), 6, 3)),
-    # convolution and pooling (issue 11): stride, padding, dilation and groups in 1d, 2d and 3d
+    # convolution and pooling: stride, padding, dilation and groups in 1d, 2d and 3d
     ("conv1d (stride, pad, dil., groups)", lambda: (
         lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2),
         (_x(2, 4, 9), _x(4, 2, 3), _x(4)))),

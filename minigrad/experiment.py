@@ -28,6 +28,7 @@ The summary table, the progress lines and the figure are in reporting.py.
 """
 import math
 import time
+from collections import OrderedDict
 
 import numpy as np
 
@@ -83,6 +84,29 @@ EVAL_BATCH = 5000            # evaluation batch: large, since there is no graph 
 LABELS = {"plain": "without BN", "bn": "with BN"}
 
 
+def mlp_layers(nn_namespace=nn, batch_norm: bool = False, hidden: int = HIDDEN,
+               depth: int = DEPTH) -> OrderedDict:
+    """The layers of Figure 1's network, as an OrderedDict name -> module:
+      fc1, [bn1,] sigmoid1, fc2, [bn2,] sigmoid2, ..., out
+
+    nn_namespace: the module namespace to build from, minigrad.nn (default) or torch.nn, so that
+    the benchmark builds the very same network in both libraries. With batch_norm, BatchNorm1d
+    sits between every hidden Linear and its Sigmoid, and that Linear has no bias (BN's bias
+    replaces it). The layers keep their library's default initialisation; build_mlp re-draws it.
+    """
+    n = nn_namespace
+    layers = OrderedDict()
+    width = IN_FEATURES
+    for i in range(1, depth + 1):
+        layers[f"fc{i}"] = n.Linear(width, hidden, bias=not batch_norm)
+        if batch_norm:
+            layers[f"bn{i}"] = n.BatchNorm1d(hidden)
+        layers[f"sigmoid{i}"] = n.Sigmoid()
+        width = hidden
+    layers["out"] = n.Linear(width, CLASSES)
+    return layers
+
+
 def build_mlp(batch_norm: bool, init_std: float = INIT_STD, seed: int = 0,
               hidden: int = HIDDEN, depth: int = DEPTH) -> nn.Sequential:
     """The network of Figure 1, with or without BatchNorm.
@@ -96,20 +120,11 @@ def build_mlp(batch_norm: bool, init_std: float = INIT_STD, seed: int = 0,
       without batch_norm, give identical weights to the layers they share.
     - hidden, depth: units per hidden layer and number of hidden layers (paper: 100 and 3)
 
-    Returns an nn.Sequential with named layers
+    Returns an nn.Sequential with named layers (see mlp_layers)
       fc1, [bn1,] sigmoid1, fc2, [bn2,] sigmoid2, fc3, [bn3,] sigmoid3, out
     mapping images (N, 784) to logits (N, 10). Biases start at 0, BN's weight at 1.
     """
-    layers = {}
-    width = IN_FEATURES
-    for i in range(1, depth + 1):
-        layers[f"fc{i}"] = nn.Linear(width, hidden, bias=not batch_norm)
-        if batch_norm:
-            layers[f"bn{i}"] = nn.BatchNorm1d(hidden)
-        layers[f"sigmoid{i}"] = nn.Sigmoid()
-        width = hidden
-    layers["out"] = nn.Linear(width, CLASSES)
-    model = nn.Sequential(layers)
+    model = nn.Sequential(mlp_layers(nn, batch_norm, hidden, depth))
     manual_seed(seed)
     for module in model:
         if isinstance(module, nn.Linear):
