@@ -8,22 +8,10 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from minigrad import Function
 from minigrad.__main__ import CASES, main, run_gradchecks
+from test_gradcheck import SquareWrongAt12          # a backward wrong at one element
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class DoubleWithWrongBackward(Function):
-    """Test-only op: z = 2x whose backward claims dz/dx = 3."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return 2 * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        return 3 * grad
 
 
 def _x(*shape):
@@ -32,7 +20,7 @@ def _x(*shape):
 
 BROKEN_CASES = [
     ("tanh", lambda: (lambda a: a.tanh(), (_x(3, 4),))),
-    ("double (wrong backward)", lambda: (DoubleWithWrongBackward.apply, (_x(3, 4),))),
+    ("square (wrong backward)", lambda: (SquareWrongAt12.apply, (_x(3, 4),))),
     ("sigmoid", lambda: (lambda a: a.sigmoid(), (_x(3, 4),))),
 ]
 
@@ -61,7 +49,7 @@ def test_run_gradchecks_reports_a_failing_row():
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["op", "/", "layer", "max", "rel", "err", "verdict"]
     verdicts = {line[:36].strip(): line.split()[-1] for line in lines[2:-2]}
-    assert verdicts == {"tanh": "ok", "double (wrong backward)": "FAIL", "sigmoid": "ok"}
+    assert verdicts == {"tanh": "ok", "square (wrong backward)": "FAIL", "sigmoid": "ok"}
     assert lines[-1] == "3 checks: 2 ok, 1 failed"
 
 
