@@ -235,7 +235,7 @@ def train(model, steps: int, lr: float = LR, eval_every: int = None,
     probe = (test_x[:probe_size], last_sigmoid(model), probe_unit) if record_sigmoid_input else None
     log = _Log(model, test_x, test_y, eval_batch, probe, label, steps, progress)
     model.train()
-    log.evaluate(0, math.nan)
+    log.record(0, math.nan)
     losses, diverged = [], False
     for step in range(1, steps + 1):
         images, labels = next(batches)
@@ -246,7 +246,7 @@ def train(model, steps: int, lr: float = LR, eval_every: int = None,
         losses.append(loss.item())
         diverged = not math.isfinite(losses[-1])
         if step % eval_every == 0 or step == steps or diverged:
-            log.evaluate(step, sum(losses) / len(losses))     # the mean since the last evaluation
+            log.record(step, sum(losses) / len(losses))     # the mean since the last evaluation
             losses = []
         if diverged:
             break
@@ -268,7 +268,7 @@ class _Log:
         self.eval_seconds = 0.0
         self.start = time.perf_counter()
 
-    def evaluate(self, step, train_loss):
+    def record(self, step, train_loss):
         """Evaluate the model after ``step`` steps and add a row to every column."""
         t0 = time.perf_counter()
         acc, test_loss = evaluate(self.model, self.test_x, self.test_y, self.eval_batch)
