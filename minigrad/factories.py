@@ -11,6 +11,7 @@ from . import validation
 from .device import cpu_only
 from .random import default_generator
 from .tensor import DEFAULT_DTYPE, Tensor, _sizes, as_array
+from .tensor import dtype_or_default as _dtype
 
 
 # device= on every factory: tensors are made on the CPU, the only device
@@ -28,10 +29,6 @@ def _made_on_cpu(factory):
              for name, default in (("device", None), ("pin_memory", False))]
     make.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])
     return make
-
-
-def _dtype(dtype):
-    return np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
 
 
 @_made_on_cpu

@@ -30,6 +30,11 @@ from .random import default_generator
 DEFAULT_DTYPE = np.float32
 
 
+def dtype_or_default(dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype; None means the default, float32, as in PyTorch."""
+    return np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+
+
 def as_array(data, dtype=None) -> np.ndarray:
     """Convert ``data`` to an ndarray with PyTorch's dtype rules.
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import validation
 from ..device import cpu_only
-from ..tensor import DEFAULT_DTYPE, _raw
+from ..tensor import dtype_or_default, _raw
 from . import functional as F, init
 from .module import Module, Parameter
 
@@ -13,7 +13,7 @@ from .module import Module, Parameter
 def register_weight_and_bias(module, weight_shape, bias: bool, dtype=None):
     """Give ``module`` a Parameter ``weight`` of weight_shape and a ``bias`` of weight_shape[0]
     (or None), uninitialised; Linear and Conv1d/2d/3d share this."""
-    dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+    dtype = dtype_or_default(dtype)
     module.weight = Parameter(np.empty(weight_shape, dtype=dtype))
     if bias:
         module.bias = Parameter(np.empty(weight_shape[0], dtype=dtype))
@@ -148,7 +148,7 @@ class Embedding(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+            dtype = dtype_or_default(dtype)
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters()

@@ -23,7 +23,7 @@ from ..device import cpu_only
 from ..tensor_functions import cat
 from ..ops.batchnorm import _channels
 from ..ops.normalization import moments, renorm_correction
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import dtype_or_default, Tensor
 from . import functional as F
 from . import init
 from .batchnorm import _BatchNorm
@@ -32,7 +32,7 @@ from .module import Module, Parameter
 
 def _register_affine(module, shape, weight: bool, bias: bool, dtype) -> None:
     """weight (ones) and bias (zeros) of ``shape``, or None where they are switched off."""
-    dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+    dtype = dtype_or_default(dtype)
     module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if weight else None)
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if weight and bias else None)
 
