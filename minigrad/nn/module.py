@@ -134,31 +134,29 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named(self, table, recurse=True):
+    def _named(self, table, prefix, recurse):
+        """(dotted name, value) of each entry of ``table`` ("_parameters" or "_buffers") in this
+        module (and, with ``recurse``, its sub-modules); one shared tensor is listed once."""
         seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
-        for prefix, module in modules:
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
             for name, value in getattr(module, table).items():
                 if value is None or id(value) in seen:
                     continue
                 seen.add(id(value))
-                yield _join(prefix, name), value
+                yield _join(module_prefix, name), value
 
     def named_parameters(self, prefix="", recurse=True):
-        for name, p in self._named("_parameters", recurse):
-            yield _join(prefix, name), p
+        return self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix="", recurse=True):
-        for name, b in self._named("_buffers", recurse):
-            yield _join(prefix, name), b
+        return self._named("_buffers", prefix, recurse)
 
     def buffers(self, recurse=True):
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
+        return (b for _, b in self.named_buffers(recurse=recurse))
 
     # ------------------------------------------------------------ state
     def train(self, mode: bool = True):
