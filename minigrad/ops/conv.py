@@ -64,6 +64,13 @@ def output_size(padded, kernel, stride, dilation):
     return tuple((p - r * (k - 1) - 1) // s + 1 for p, k, s, r in zip(padded, kernel, stride, dilation))
 
 
+def samples_innermost(n, c, f, kernel):
+    """M, the samples kept innermost (see Memory layout): all N, unless the output has more
+    channels than a window has entries (F > C prod K), where transposing y and G would cost
+    more than the short rows of the batch-first layout: then 1."""
+    return 1 if f > c * math.prod(kernel) else n
+
+
 def batch_last(a):
     """(N, C, *S) -> (C, *S, N), contiguous: one copy (see Memory layout)."""
     return np.ascontiguousarray(np.moveaxis(a, 0, -1))
@@ -136,34 +143,41 @@ class ConvNd(Function):
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation, groups):
         n, c = x.shape[:2]
         f, kernel = weight.shape[0], weight.shape[2:]
-        xp = pad_batch_last(x, padding)                                # (CV.1) (C, *P, N)
-        X = window_view(xp, kernel, stride, dilation)                  # (CV.2) (C, *K, *O, N)
+        m = samples_innermost(n, c, f, kernel)                         # M = N or 1 (Memory layout)
+        s = n // m
+        # x read as M samples of S*C channels: itself for M = N, one sample of N*C channels for M = 1
+        xp = pad_batch_last(x.reshape((m, s * c) + x.shape[2:]), padding)     # (CV.1) (S*C, *P, M)
+        X = window_view(xp, kernel, stride, dilation)                  # (CV.2) (S*C, *K, *O, M)
         out = X.shape[1 + len(kernel):-1]
-        # reshaping the strided view copies it: the im2col matrix, (G, C/G * prod K, prod O * N)
-        cols = X.reshape(groups, c // groups * math.prod(kernel), math.prod(out) * n)
+        # reshaping the strided view copies it: the im2col matrices, (S, G, C/G * prod K, prod O * M)
+        cols = X.reshape(s, groups, c // groups * math.prod(kernel), math.prod(out) * m)
         w = weight.reshape(groups, f // groups, -1)                    # (G, F/G, C/G * prod K)
-        y = np.matmul(w, cols).reshape((f,) + out + (n,))              # (CV.3) (F, *O, N)
+        y = np.matmul(w, cols)                                         # (CV.3) (S, G, F/G, prod O * M)
         if bias is not None:
-            y += bias.reshape((f,) + (1,) * (len(out) + 1))            # (CV.3) + b[f]
+            y += bias.reshape(groups, f // groups, 1)                  # (CV.3) + b[f]
         ctx.save_for_backward(cols, weight)
-        ctx.geometry = (xp.shape, padding, stride, dilation, groups)
-        return batch_first(y)                                          # (N, F, *O)
+        ctx.geometry = (x.shape, xp.shape, m, padding, stride, dilation, groups)
+        return batch_first(y.reshape((s * f,) + out + (m,))).reshape((n, f) + out)   # (N, F, *O)
 
     @staticmethod
     def backward(ctx, grad):
         cols, weight = ctx.saved_tensors
-        padded_shape, padding, stride, dilation, groups = ctx.geometry
-        f = grad.shape[1]
-        # G batch last, as y was made: (G, F/G, prod O * N)
-        g = batch_last(grad).reshape(groups, f // groups, -1)
+        x_shape, padded_shape, m, padding, stride, dilation, groups = ctx.geometry
+        (n, f), out = grad.shape[:2], grad.shape[2:]
+        s = n // m
+        # G laid out as y was made: (S, G, F/G, prod O * M)
+        g = batch_last(grad.reshape((m, s * f) + out)).reshape(s, groups, f // groups, -1)
         dx = dweight = dbias = None
         if ctx.needs_input_grad[0]:
             w = weight.reshape(groups, f // groups, -1)
-            dcols = np.matmul(w.transpose(0, 2, 1), g)                 # (CV.6) (G, C/G prod K, prod O * N)
-            dX = dcols.reshape((padded_shape[0],) + weight.shape[2:] + grad.shape[2:] + (grad.shape[0],))
-            dx = unpad_batch_first(fold_windows(dX, padded_shape[1:-1], stride, dilation), padding)  # (CV.7-8)
+            dcols = np.matmul(w.transpose(0, 2, 1), g)                 # (CV.6) (S, G, C/G prod K, prod O * M)
+            dX = dcols.reshape(padded_shape[:1] + weight.shape[2:] + out + (m,))
+            dxp = fold_windows(dX, padded_shape[1:-1], stride, dilation)           # (CV.7) (S*C, *P, M)
+            dx = unpad_batch_first(dxp, padding).reshape(x_shape)                 # (CV.8)
         if ctx.needs_input_grad[1]:
-            dweight = np.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)   # (CV.5)
+            # (CV.5) transposed, dW^T = cols @ G^T, one product per sample block, summed over them
+            dwt = np.matmul(cols, g.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, C/G prod K, F/G)
+            dweight = dwt.transpose(0, 2, 1).reshape(weight.shape)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            dbias = g.sum(axis=2).reshape(f)                           # (CV.4)
+            dbias = g.sum(axis=(0, 3)).reshape(f)                      # (CV.4)
         return dx, dweight, dbias
