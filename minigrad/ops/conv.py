@@ -17,7 +17,7 @@ Equations. Numbered once, here; the tests and lessons 7 and 8 cite these labels.
     (CV.1)  xp[n, c, lo + i] = x[n, c, i], and 0 in the padding
     (CV.2)  X[n, c, k, o] = xp[n, c, s*o + r*k]               the windows: a view of xp, no copy
     (CV.3)  y[n, f, o] = b[f] + sum_{c in block(f)} sum_k W[f, c, k] X[n, c, k, o]
-  With X reshaped to the matrix cols[g, (c, k), (o, n)] (the one copy: "im2col") and W to
+  With X reshaped to the matrices cols[g, (c, k), (o, n)] (the one copy: "im2col") and W to
   w[g, f, (c, k)], (CV.3) is one matrix product per group: y[g] = w[g] @ cols[g].
 
   Backward. G = dL/dy, shaped like y. y is linear in b, W and X, so each gradient is
@@ -26,7 +26,7 @@ Equations. Numbered once, here; the tests and lessons 7 and 8 cite these labels.
             b was broadcast over samples and positions: a broadcast in the forward is a sum
             in the backward.
     (CV.5)  dW[f, c, k]   = sum_n sum_o G[n, f, o] X[n, c, k, o]
-            the windows correlated with the upstream gradient: dw[g] = G[g] @ cols[g]^T, whose
+            the windows correlated with the upstream gradient: dw[g]^T = cols[g] @ G[g]^T, whose
             inner index (o, n) runs the double sum.
     (CV.6)  dX[n, c, k, o] = sum_{f in block(c)} W[f, c, k] G[n, f, o]
             dcols[g] = w[g]^T @ G[g]: the transpose of the forward's product.
@@ -35,16 +35,28 @@ Equations. Numbered once, here; the tests and lessons 7 and 8 cite these labels.
             positions it was read from; a position read by several windows sums theirs. For a
             fixed kernel offset k the positions s*o + r*k, over all o, are the strided slice
             r*k : r*k + s*(O - 1) + 1 : s of every axis, so (CV.7) is prod(K) strided
-            additions of whole (C, *O, N) arrays (see fold_windows), not a loop over positions.
+            additions of whole (S*C, *O, M) arrays (see Memory layout and fold_windows), not a
+            loop over positions.
     (CV.8)  dx[n, c, i] = dxp[n, c, lo + i]                    the padding is a constant: dropped
 
-Memory layout. The equations index X[n, c, k, o]; the arrays store them in the order
-(c, k, o, n), with the batch axis last: xp is kept as (C, *P, N). Then a window's row for fixed
-(c, k) runs over (o, n), and for stride 1 each run of the last output axis, times N, is one
-contiguous block of memory. The copy into cols (CV.3), the one matrix product per group
-(cols is (G, C/G * prod K, prod O * N)), and the prod(K) additions of (CV.7) all stream long
-contiguous rows instead of rows as short as the last output axis (24 values for LeNet's
-first layer). Only x, y, G and dx are transposed, one pass each.
+Memory layout. The equations index X[n, c, k, o]; the arrays store the batch axis cut in two,
+N = S * M: S blocks of samples outermost and M samples innermost. xp is kept as (S*C, *P, M),
+the windows X as (S*C, *K, *O, M), cols as (S, G, C/G * prod K, prod O * M) (one matrix product
+per block and group, and "cols[g]" above is the S blocks side by side). samples_innermost
+picks one of two cuts per layer:
+  batch last, M = N (S = 1): a window's row for fixed (c, k) runs over (o, n), and for stride 1
+      each run of the last output axis, times N, is one contiguous block of memory. The copy
+      into cols, the matrix product and the prod(K) additions of (CV.7) stream long rows
+      instead of rows as short as the last output axis (10 values for LeNet's second layer).
+      The price: x, y, G and dx are transposed, and moving the batch axis is a slow copy (each
+      value moves by a stride of N).
+  batch first, M = 1 (S = N): x, y, G and dx keep PyTorch's (N, C, *S) order and nothing is
+      transposed (x read as one sample of N*C channels, as pooling does), at the price of the
+      short rows.
+Per position, y and G have F channels and cols has C prod K rows: when F > C prod K the two
+transposes cost more than the short rows save, and the layer runs batch first (CIFAR's first
+layer, 3 -> 32 channels with a 3x3 kernel); every other layer runs batch last. The README
+("Convolutions") gives the timings.
 
 Saved for backward: cols (prod(K) times the input's size, the price of not copying the windows
 a second time) and the weight. Validation and PyTorch's error messages live in
@@ -65,9 +77,8 @@ def output_size(padded, kernel, stride, dilation):
 
 
 def samples_innermost(n, c, f, kernel):
-    """M, the samples kept innermost (see Memory layout): all N, unless the output has more
-    channels than a window has entries (F > C prod K), where transposing y and G would cost
-    more than the short rows of the batch-first layout: then 1."""
+    """M, the samples the arrays keep innermost (see Memory layout): 1 (batch first) when the
+    output has more channels than a window has entries, F > C prod K, else N (batch last)."""
     return 1 if f > c * math.prod(kernel) else n
 
 
