@@ -26,7 +26,7 @@ Equations. Numbered once, here; the tests and lessons 7 and 8 cite these labels.
             b was broadcast over samples and positions: a broadcast in the forward is a sum
             in the backward.
     (CV.5)  dW[f, c, k]   = sum_n sum_o G[n, f, o] X[n, c, k, o]
-            the windows correlated with the upstream gradient: dw[g]^T = cols[g] @ G[g]^T, whose
+            the windows correlated with the upstream gradient: dw[g] = G[g] @ cols[g]^T, whose
             inner index (o, n) runs the double sum.
     (CV.6)  dX[n, c, k, o] = sum_{f in block(c)} W[f, c, k] G[n, f, o]
             dcols[g] = w[g]^T @ G[g]: the transpose of the forward's product.
@@ -186,9 +186,8 @@ class ConvNd(Function):
             dxp = fold_windows(dX, padded_shape[1:-1], stride, dilation)           # (CV.7) (S*C, *P, M)
             dx = unpad_batch_first(dxp, padding).reshape(x_shape)                 # (CV.8)
         if ctx.needs_input_grad[1]:
-            # (CV.5) transposed, dW^T = cols @ G^T, one product per sample block, summed over them
-            dwt = np.matmul(cols, g.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, C/G prod K, F/G)
-            dweight = dwt.transpose(0, 2, 1).reshape(weight.shape)
+            # (CV.5) one product per block of samples, summed over the blocks
+            dweight = np.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             dbias = g.sum(axis=(0, 3)).reshape(f)                      # (CV.4)
         return dx, dweight, dbias
