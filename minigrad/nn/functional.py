@@ -113,8 +113,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if training:
         _verify_batch_size(input.shape)
-    validation.check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     stats = dict(running_mean=_raw(running_mean), running_var=_raw(running_var), eps=eps)
+    validation.check_batch_norm(_raw(input), stats["running_mean"], stats["running_var"],
+                                _raw(weight), _raw(bias), training, momentum, eps)
     if training and input.shape[0] == 0:
         return _empty_batch(input, weight, bias)
     if training:

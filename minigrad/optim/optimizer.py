@@ -82,7 +82,7 @@ class Optimizer:
                 if group.get("maximize"):
                     grad = -grad                     # ascend: follow +grad
                 tensors = self.state[p]
-                arrays = {name: t._data for name, t in tensors.items()}
+                arrays = {name: t._data for name, t in tensors.items()} if tensors else {}
                 self._update(p._data, grad, arrays, group)
                 p._version_counter.value += 1        # an in-place write: a stale graph's backward says so
                 for name, array in arrays.items():   # buffers made on this step become Tensors
