@@ -444,8 +444,14 @@ class Tensor:
 
     def _records(self, args) -> bool:
         """Will an in-place op on self with ``args`` be recorded in the graph?"""
-        return autograd.is_grad_enabled() and (
-            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+        if not autograd.is_grad_enabled():
+            return False
+        if self.requires_grad:
+            return True
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                return True
+        return False
 
     def _in_place(self, op, *args, **kwargs):
         """self = op(self, *args), written into self's memory.
