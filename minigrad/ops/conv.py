@@ -161,7 +161,7 @@ class ConvNd(Function):
             w = weight.reshape(groups, f // groups, -1)
             dcols = np.matmul(w.transpose(0, 2, 1), g)                 # (CV.6) (G, C/G prod K, prod O * N)
             dX = dcols.reshape((padded_shape[0],) + weight.shape[2:] + grad.shape[2:] + (grad.shape[0],))
-            dx = unpad_batch_first(fold_windows(dX, padded_shape[1:-1], stride, dilation), padding)  # (CV.7-8)
+            dx = unpad_batch_first(fold_windows(dX, padded_shape[1:-1], stride, dilation), padding)  # (CV.7)-(CV.8)
         if ctx.needs_input_grad[1]:
             dweight = np.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)   # (CV.5)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
