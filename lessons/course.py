@@ -28,7 +28,10 @@ def source(obj) -> str:
 
 
 def _where(obj) -> Path:
-    return Path(inspect.getsourcefile(obj)).resolve().relative_to(REPO)
+    """obj's file relative to the repository; a copy of this module beside a student's notebook
+    (``python -m minigrad assignments``) is outside it, and shown by its name."""
+    path = Path(inspect.getsourcefile(obj)).resolve()
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else Path(path.name)
 
 
 def show(obj):
