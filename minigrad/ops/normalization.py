@@ -68,7 +68,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from .batchnorm import _needs
+from .elementwise import needs_grad as _needs
 from .elementwise import unbroadcast
 
 
