@@ -462,7 +462,7 @@ def _run(roots, keep_graph: bool, capture=None):
                 continue
             pg = _checked_grad(node, i, pg, parent)
             # (AD.2) a node used several times receives the sum of the gradients of its uses
-            grads[parent] = pg if parent not in grads else grads[parent] + pg
+            grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
         if not keep_graph:
             node.release()
     return captured

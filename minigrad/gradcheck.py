@@ -44,7 +44,7 @@ def _projection(func, inputs, seed=0):
     with no_grad():
         outputs = _as_tuple(func(*inputs))
     rng = np.random.default_rng(seed)
-    vs = [rng.standard_normal(o.shape) for o in outputs]
+    vs = [rng.standard_normal(o.shape) for o in outputs]   # (GC.1) the fixed random v
 
     def loss():
         with no_grad():
@@ -63,7 +63,7 @@ def _numerical_grad(loss, x: Tensor, eps: float) -> np.ndarray:
         x._data[i] = original - eps
         minus = loss()
         x._data[i] = original
-        grad[i] = (plus - minus) / (2 * eps)
+        grad[i] = (plus - minus) / (2 * eps)   # (GC.2)
     return grad
 
 
@@ -101,7 +101,7 @@ def _checked(inputs, names):
             "gradcheck expects at least one input tensor to require gradient, but none of them "
             "have requires_grad=True. Create it with requires_grad=True or call x.requires_grad_().")
     for i in checked:
-        if inputs[i].dtype != np.float64:
+        if inputs[i].dtype != np.float64:   # (GC.3): below float64, rounding swamps the tolerance
             warnings.warn(
                 f"{names[i]} requires gradient and is not a double precision floating point "
                 f"({inputs[i].dtype}). This check will likely fail: use float64 inputs "
@@ -136,7 +136,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     inputs, names = _checked(inputs, names)
     for i, a, n in _compare(func, inputs, eps):
         # a NaN compares False with everything, so count it as an infinite excess
-        excess = np.nan_to_num(np.abs(a - n) - (atol + rtol * np.abs(n)), nan=np.inf)
+        excess = np.nan_to_num(np.abs(a - n) - (atol + rtol * np.abs(n)), nan=np.inf)  # (GC.4)
         if a.size and excess.max() > 0:
             worst = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), a.shape))
             message = (

@@ -131,14 +131,14 @@ def landscape_along_gradient(model, closure, step_lengths) -> dict:
         for p, gp in zip(params, grads):
             p._data -= eta * gp
         moved_loss, moved = loss_and_grads(model, closure)
-        losses.append(moved_loss)
-        change.append(np.linalg.norm(flat(moved) - g))
+        losses.append(moved_loss)   # (PR.4)
+        change.append(np.linalg.norm(flat(moved) - g))   # (PR.5)
     restore(model, saved)
     etas, losses, change = np.asarray(step_lengths, dtype=np.float64), np.array(losses), np.array(change)
     grad_norm = float(np.linalg.norm(g))
     return {"loss": loss, "grad_norm": grad_norm, "step_lengths": etas, "losses": losses,
             "loss_range": float(np.ptp(np.append(losses, loss))), "grad_change": change,
-            "beta": float(np.max(change / (etas * grad_norm)))}
+            "beta": float(np.max(change / (etas * grad_norm)))}   # (PR.6)
 
 
 def scale_invariance(model, closure, weight, a: float) -> dict:

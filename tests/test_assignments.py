@@ -83,7 +83,8 @@ def test_both_versions_are_written_with_the_helpers(built):
     for version in ("student", "instructor"):
         folder = built / version
         assert sorted(p.name for p in folder.glob("*.ipynb")) == lessons
-        assert (folder / "seed_net.py").read_text() == (LESSONS / "seed_net.py").read_text()
+        for helper in ("seed_net.py", "course.py"):          # the modules the notebooks import
+            assert (folder / helper).read_text() == (LESSONS / helper).read_text()
         for path in folder.glob("*.ipynb"):
             for cell in json.loads(path.read_text())["cells"]:
                 assert not cell.get("outputs") and not cell.get("execution_count"), path.name

@@ -79,7 +79,7 @@ def ones_(tensor):
 def xavier_uniform_(tensor, gain=1.0):
     """U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)), (INIT.1)."""
     fan_in, fan_out = _fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))   # (INIT.1)
     return uniform_(tensor, -bound, bound)
 
 
@@ -93,7 +93,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """U(-b, b), b = gain * sqrt(3 / fan), (INIT.2); ``a`` is leaky_relu's negative slope."""
     if _empty(tensor):
         return tensor
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))   # (INIT.2)
     return uniform_(tensor, -bound, bound)
 
 

@@ -262,7 +262,7 @@ class _BatchRenorm(_BatchNormVariant):
         r, d = Tensor(r.astype(dtype)), Tensor(d.astype(dtype))
         # (NF.7): BatchNorm with weight * r and weight * d + bias; it also updates the statistics
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight * r,
-                            self.weight * d + self.bias, True, momentum, self.eps)
+                            self.weight * d + self.bias, True, momentum, self.eps)   # (NF.7)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, r_max={self.r_max}, d_max={self.d_max}"

@@ -1,6 +1,14 @@
 """Elementwise ops. For z = f(x, y) with upstream gradient g = dL/dz, the chain rule
 gives (AD.1) dL/dx = g * dz/dx elementwise; when x was broadcast to z's shape, its gradient
 is summed back over the broadcast axes by :func:`unbroadcast`.
+
+The activations beyond relu, sigmoid and tanh, as PyTorch defines them:
+  (ACT.1) leaky_relu  z = x for x > 0, negative_slope * x otherwise
+  (ACT.2) elu         z = x for x > 0, alpha (e^x - 1) otherwise (Clevert et al., 2015)
+  (ACT.3) gelu        z = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 (Hendrycks & Gimpel, 2016)
+  (ACT.4) gelu, approximate="tanh":  Phi(x) ~ (1 + tanh(u)) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3)
+  (ACT.5) silu        z = x sigmoid(x) (the swish of Ramachandran et al., 2017)
+  (ACT.6) softplus    z = log(1 + e^(beta x)) / beta, and z = x where beta x > threshold
 """
 import math
 
@@ -70,7 +78,7 @@ class Mul(Function):
     def backward(ctx, grad):
         # z = x * y:  dz/dx = y, dz/dy = x
         x, y = ctx.saved_tensors
-        dx = unbroadcast(grad * y, np.shape(x)) if ctx.needs_input_grad[0] else None
+        dx = unbroadcast(grad * y, np.shape(x)) if ctx.needs_input_grad[0] else None  # (AD.1)
         dy = unbroadcast(grad * x, np.shape(y)) if ctx.needs_input_grad[1] else None
         return dx, dy
 
@@ -209,6 +217,8 @@ class Dropout(Function):
 
     x: any shape; p: the drop probability in [0, 1]; mask: bool array of x's shape, True
     where x is kept (each True with probability 1 - p). Returns y of x's shape.
+      (D.1) y = x * m / (1 - p), m = mask: E[y] = x, so eval mode needs no rescaling
+      (D.2) dL/dx = g * m / (1 - p): a dropped unit passes no gradient
     """
 
     @staticmethod
@@ -218,13 +228,13 @@ class Dropout(Function):
         keep = mask.astype(x.dtype)
         scale = keep / (1 - p) if p < 1 else keep
         ctx.save_for_backward(scale)
-        return x * scale
+        return x * scale   # (D.1)
 
     @staticmethod
     def backward(ctx, grad):
         # (D.2) y = x * m / (1 - p):  dy/dx = m / (1 - p), so dropped units pass no gradient
         (scale,) = ctx.saved_tensors
-        return grad * scale, None, None
+        return grad * scale, None, None   # (D.2)
 
 
 class Cast(Function):
@@ -281,7 +291,7 @@ class LeakyReLU(Function):
         # (ACT.1) z = x for x > 0, negative_slope * x otherwise
         ctx.save_for_backward(x > 0)
         ctx.slope = negative_slope
-        return np.where(x > 0, x, x * np.asarray(negative_slope, x.dtype))
+        return np.where(x > 0, x, x * np.asarray(negative_slope, x.dtype))   # (ACT.1)
 
     @staticmethod
     def backward(ctx, grad):
@@ -294,7 +304,7 @@ class ELU(Function):
     @staticmethod
     def forward(ctx, x, alpha=1.0):
         # (ACT.2) z = x for x > 0, alpha (e^x - 1) otherwise (Clevert et al., 2015)
-        z = np.where(x > 0, x, np.asarray(alpha, x.dtype) * np.expm1(np.minimum(x, 0)))
+        z = np.where(x > 0, x, np.asarray(alpha, x.dtype) * np.expm1(np.minimum(x, 0)))  # (ACT.2)
         ctx.save_for_backward(x > 0, z)
         ctx.alpha = alpha
         return z
@@ -317,11 +327,11 @@ class GELU(Function):
     def forward(ctx, x, approximate="none"):
         if approximate == "none":
             # (ACT.3) Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF
-            cdf = (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)
+            cdf = (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)   # (ACT.3)
             ctx.save_for_backward(x, cdf)
         else:
             # (ACT.4) Phi(x) ~ (1 + tanh(u)) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3)
-            t = np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))
+            t = np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))   # (ACT.4)
             cdf = 0.5 * (1 + t)
             ctx.save_for_backward(x, t)
         ctx.approximate = approximate
@@ -346,7 +356,7 @@ class SiLU(Function):
         # (ACT.5) z = x sigmoid(x) (the swish of Ramachandran et al., 2017)
         s = 0.5 * (1 + np.tanh(0.5 * x))
         ctx.save_for_backward(x, s)
-        return x * s
+        return x * s   # (ACT.5)
 
     @staticmethod
     def backward(ctx, grad):
@@ -365,7 +375,7 @@ class Softplus(Function):
         soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / np.asarray(beta, x.dtype)
         linear = bx > threshold
         ctx.save_for_backward(bx, linear)
-        return np.where(linear, x, soft)
+        return np.where(linear, x, soft)   # (ACT.6)
 
     @staticmethod
     def backward(ctx, grad):

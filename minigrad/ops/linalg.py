@@ -49,7 +49,7 @@ class Linear(Function):
     def forward(ctx, x, weight, bias=None):
         validation.check_linear(x, weight)
         ctx.save_for_backward(x, weight)
-        y = x @ weight.T
+        y = x @ weight.T   # (L.0)
         if bias is not None:
             y += bias
         return y
@@ -59,11 +59,11 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         # (L.1) dL/dx = G @ W     (L.2) dL/dW = G^T @ x     (L.3) dL/db = sum_n G
         g2 = grad.reshape(-1, grad.shape[-1])
-        dx = grad @ weight if ctx.needs_input_grad[0] else None
-        dw = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        dx = grad @ weight if ctx.needs_input_grad[0] else None   # (L.1)
+        dw = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None   # (L.2)
         db = None
         if needs_grad(ctx, 2):
             # (L.3) written as the product 1^T G: for a tall, narrow G (4096 samples, 2 outputs)
             # BLAS sums its rows about ten times faster than g2.sum(axis=0) does
-            db = np.ones(len(g2), g2.dtype) @ g2
+            db = np.ones(len(g2), g2.dtype) @ g2   # (L.3)
         return dx, dw, db

@@ -65,7 +65,7 @@ class CrossEntropyLoss(Function):
         # and with neither weights nor smoothing, (CE.1):
         logp, target, w_y = ctx.saved_tensors
         n, classes = logp.shape
-        p = np.exp(logp)
+        p = np.exp(logp)   # (CE.1) softmax(logits)
         dlogits = p.copy()
         dlogits[np.arange(n), target] -= 1                                        # (CE.1)
         dlogits *= (w_y * (1 - ctx.smoothing))[:, None]
@@ -128,6 +128,8 @@ class BCELoss(Function):
     array broadcasting against x, or None.
       (BCE.1) l = -w (y log x + (1 - y) log(1 - x)), each log clamped to >= -100 (PyTorch's
               guard: x = 0 or 1 gives a finite loss of 100, not inf)
+      (BCE.2) dl/dx = w (x - y) / (x (1 - x)), the denominator kept >= 1e-12 as PyTorch does
+      (BCE.3) dl/dy = w (log(1 - x) - log x), unclamped as in PyTorch: infinite at x = 0 or 1
     """
 
     @staticmethod
@@ -146,13 +148,13 @@ class BCELoss(Function):
         x, y, w = ctx.saved_tensors
         g = _pointwise_scale(grad, x.size, ctx.reduction)
         # (BCE.2) dl/dx = w (x - y) / (x (1 - x)), the denominator kept >= 1e-12 as PyTorch does
-        dx = g * w * (x - y) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
+        dx = g * w * (x - y) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None  # (BCE.2)
         dy = None
         if ctx.needs_input_grad[1]:
             # (BCE.3) dl/dy = w (log(1 - x) - log x): PyTorch does not clamp these logs, so at
             # x = 0 or 1 this gradient is infinite
             with np.errstate(divide="ignore"):
-                dy = g * w * (np.log1p(-x) - np.log(x))
+                dy = g * w * (np.log1p(-x) - np.log(x))   # (BCE.3)
         return dx, dy
 
 
@@ -165,6 +167,8 @@ class BCEWithLogitsLoss(Function):
     With log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -x - softplus(-x):
       (BCE.4) l = w ((1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)),
               softplus(-x) = max(-x, 0) + log(1 + e^-|x|), which never overflows.
+      (BCE.5) dl/dx = w ((1 - y) - (1 + (pos_weight - 1) y) sigmoid(-x))
+      (BCE.6) dl/dy = w (-x + (pos_weight - 1) softplus(-x))
     """
 
     @staticmethod
@@ -187,34 +191,40 @@ class BCEWithLogitsLoss(Function):
         dx = None
         if ctx.needs_input_grad[0]:
             sigmoid_neg = 0.5 * (1 - np.tanh(0.5 * x))
-            dx = g * w * ((1 - y) - (1 + extra * y) * sigmoid_neg)
+            dx = g * w * ((1 - y) - (1 + extra * y) * sigmoid_neg)   # (BCE.5)
         # (BCE.6) dl/dy = w (-x + (pos_weight - 1) softplus(-x))
-        dy = g * w * (extra * softplus - x) if ctx.needs_input_grad[1] else None
+        dy = g * w * (extra * softplus - x) if ctx.needs_input_grad[1] else None   # (BCE.6)
         return dx, dy
 
 
 class L1Loss(Function):
-    """(L1.1) l = |x - y|, as ``torch.nn.functional.l1_loss``."""
+    """The absolute error, as ``torch.nn.functional.l1_loss``.
+
+      (L1.1) l = |x - y|
+      (L1.2) dl/dx = sign(x - y) (0 where x = y, as PyTorch), dl/dy = -dl/dx
+    """
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
         validation.check_l1_loss(x, y, reduction)
         diff = _difference(ctx, x, y, reduction)
         ctx.save_for_backward(np.sign(diff))
-        return _pointwise_reduced(np.abs(diff), reduction)
+        return _pointwise_reduced(np.abs(diff), reduction)   # (L1.1)
 
     @staticmethod
     def backward(ctx, grad):
         # (L1.2) dl/dx = sign(x - y) (0 where x = y, as PyTorch), dl/dy = -dl/dx
         (sign,) = ctx.saved_tensors
-        return _difference_grads(ctx, sign, grad)
+        return _difference_grads(ctx, sign, grad)   # (L1.2)
 
 
 class SmoothL1Loss(Function):
     """The Huber-like loss of Fast R-CNN, as ``torch.nn.functional.smooth_l1_loss``:
       (SL1.1) l = (x - y)^2 / (2 beta) where |x - y| < beta, else |x - y| - beta / 2
     (beta = 0 is the L1 loss). Quadratic near 0 and linear far away: large errors pull with a
-    bounded gradient."""
+    bounded gradient.
+      (SL1.2) dl/dx = (x - y) / beta where |x - y| < beta, else sign(x - y); dl/dy = -dl/dx
+    """
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean", beta=1.0):
@@ -238,7 +248,9 @@ class NLLLoss(Function):
     ``torch.nn.functional.nll_loss``: cross-entropy is log_softmax followed by this.
 
     input: (N, C) log-probabilities; target: (N,) class indices or ``ignore_index``;
-    weight: (C,) or None.  (NLL.1) L_n = -w_y input[n, target_n]; the mean is (CE.3).
+    weight: (C,) or None.
+      (NLL.1) L_n = -w_y input[n, target_n]; the mean is (CE.3)
+      (NLL.2) dL_n/dinput[n, c] = -w_y where c = target_n, and 0 elsewhere
     """
 
     @staticmethod
@@ -254,7 +266,7 @@ class NLLLoss(Function):
         # (NLL.2) dL_n/dinput[n, c] = -w_y where c = target_n, and 0 elsewhere
         target, w_y = ctx.saved_tensors
         dinput = np.zeros(ctx.shape, dtype=w_y.dtype)
-        dinput[np.arange(len(target)), target] = -w_y
+        dinput[np.arange(len(target)), target] = -w_y   # (NLL.2)
         return dinput * _reduction_scale(grad, w_y, ctx.reduction), None
 
 

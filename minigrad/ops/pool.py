@@ -76,7 +76,7 @@ class MaxPoolNd(Function):
         argmax = np.zeros(y.shape, dtype=np.int64)
         for i, k in enumerate(offsets[1:], start=1):
             # (PL.1) replace only on a strictly larger value (or a NaN): ties keep the first
-            larger = X[k] > y
+            larger = X[k] > y   # (PL.1)
             larger |= np.isnan(X[k])
             np.copyto(y, X[k], where=larger)
             np.copyto(argmax, i, where=larger)

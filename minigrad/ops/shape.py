@@ -169,22 +169,24 @@ def _along(index, axis):
 
 
 class Embedding(Function):
-    """(EMB.1) z = weight[index]: row index[...] of the table for every index.
+    """A lookup table, as ``torch.nn.functional.embedding``: row index[...] for every index.
 
     weight: (num_embeddings, dim); index: integer array of any shape -> z: index.shape + (dim,).
     padding_idx: a row that receives no gradient (its embedding stays as it is), or None.
+      (EMB.1) z = weight[index]
+      (EMB.2) dL/dweight[k] = sum of g over the positions where index == k (scatter-add)
     """
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx=None):
         ctx.shape, ctx.index, ctx.padding_idx = weight.shape, index, padding_idx
-        return weight[index]
+        return weight[index]   # (EMB.1)
 
     @staticmethod
     def backward(ctx, grad):
         # (EMB.2) dL/dweight[k] = sum of g over the positions where index == k (scatter-add)
         dweight = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(dweight, ctx.index.reshape(-1), grad.reshape(-1, ctx.shape[1]))
+        np.add.at(dweight, ctx.index.reshape(-1), grad.reshape(-1, ctx.shape[1]))   # (EMB.2)
         if ctx.padding_idx is not None:
             dweight[ctx.padding_idx] = 0
         return dweight
