@@ -53,20 +53,26 @@ with every sum over S, and (BN.4) with weight and bias broadcast against x. The 
             weight * r, and the chain rule through the two products gives
             dweight = r * sum_i g_i x_hat_i + d * sum_i g_i.
 
-Precision, as in :mod:`minigrad.ops.batchnorm`: the mean is found in two passes (a first
-estimate, then the mean of what is left), the other sums run in the input's dtype, and the
-per-set results (mean, var, inv_std) are kept in float64. Outputs have the input's dtype.
+Precision. The sums run in the input's dtype and the per-set results (mean, var, inv_std) are
+kept in float64; outputs have the input's dtype. mean and var come from one pass, the sums of
+x and of x^2 (:func:`moments`), which is exact to the input's rounding while a set's mean is
+no larger than its spread; a set with a larger mean (1000 +- 0.01, say) makes :func:`moments`
+find the mean in two passes, as :mod:`minigrad.ops.batchnorm` does (see its Precision).
 
 Speed. The code works on two views of one array, both without copies: the sets S as the rows of
 an (M, n) matrix (M sets of n values; S is moved last first when it is not the trailing axes,
 which happens only for BatchNorm's S), and the axes along which weight and bias vary as the
-columns of an (A, B) matrix, with each parameter spread out to one vector of B (a small copy).
-Every pass is then one of three NumPy loops over long contiguous rows: a per-set number times
-a row, a parameter vector times a row, or a sum. The sums over S are a matrix-vector product
-with a vector of ones and a row-wise dot product (``np.vecdot``), the parameter gradients a
-product with ones and an ``einsum`` down the columns: BLAS-like loops that read without writing
-a temporary, several times as fast as ``np.sum`` over axes.
+columns of an (A, B) matrix, with each parameter spread out to one vector of B (a small copy,
+:func:`_columns`). Every pass is then a loop over long contiguous rows: a per-set number times
+a row (:func:`_row_loops` keeps NumPy from copying that number out first), a parameter vector
+times a row, or a sum. The sums over S are a matrix-vector product with a vector of ones and a
+row-wise dot product (``np.vecdot``), the parameter gradients a product with ones and an
+``einsum`` down the columns: loops that read without writing a temporary, several times as
+fast as ``np.sum`` over axes. Each pass reads or writes the whole array, so their number sets
+the time: the forward makes four (x - mean, x_hat, y, y + bias) and reads x twice, the backward
+makes five and reads six times.
 """
+import contextlib
 import math
 
 import numpy as np
@@ -133,6 +139,22 @@ def _summed_to(lane, shape, k, param_shape, order):
     return grad.reshape(ordered).transpose(np.argsort(order)).reshape(param_shape)
 
 
+@contextlib.contextmanager
+def _row_loops(n: int):
+    """Run the block with NumPy's ufunc buffer no longer than a row of n (n >= 512).
+
+    A ufunc that broadcasts one number per row over rows shorter than its buffer (8192
+    elements) copies that number out into the buffer first, a pass more; with a buffer of at
+    most a row it loops over the rows in place, about 1.4 times as fast. For rows shorter
+    than 512 the many short loops cost more than the copy, so the default stays. The buffer
+    size is scoped to ``np.errstate`` (NumPy >= 2.0), so it is restored on the way out.
+    """
+    with np.errstate():
+        if n >= 512:
+            np.setbufsize(min(n, 8192) // 16 * 16)
+        yield
+
+
 def moments(rows: np.ndarray) -> tuple:
     """(x - mean, mean, var) of every row of rows (M, n): (BN.1)-(BN.2), one set per row.
 
@@ -196,25 +218,26 @@ class Normalization(Function):
         x, weight, bias = (_ordered(a, order) for a in (x, weight, bias))   # S last: rows of n
         sets = x.shape[:x.ndim - len(axes)]
         rows = x.reshape(math.prod(sets), math.prod(x.shape[len(sets):]))
-        if centered:
-            x_hat, mean, var = moments(rows)                              # (BN.1)-(BN.2)
-            inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)[:, None]   # (BN.3)
-            x_hat *= inv_std                                              # (BN.3), in place
-            if stats is not None:
-                kept = sets + (1,) * len(axes)
-                stats.update({name: v.reshape(kept).transpose(np.argsort(order))
-                              for name, v in (("mean", mean), ("var", var))})
-        else:
-            n = rows.shape[1]
-            inv_rms = 1.0 / np.sqrt(np.vecdot(rows, rows).astype(np.float64) / n + eps)   # (NF.3)
-            inv_std = inv_rms.astype(x.dtype)[:, None]
-            x_hat = rows * inv_std                                        # (NF.3)
-        k, t = _columns(x.shape, weight, bias)
-        weight = _along(weight, x.shape, k, t)
-        columns = x_hat.reshape(_view(x.shape, k, t))                     # (A, B): a vector per row
-        y = columns * weight if weight is not None else columns.copy()    # (BN.4)
-        if bias is not None:
-            y += _along(bias, x.shape, k, t)           # (BN.4)
+        with _row_loops(rows.shape[1]):
+            if centered:
+                x_hat, mean, var = moments(rows)                              # (BN.1)-(BN.2)
+                inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)[:, None]   # (BN.3)
+                x_hat *= inv_std                                              # (BN.3), in place
+                if stats is not None:
+                    kept = sets + (1,) * len(axes)
+                    stats.update({name: v.reshape(kept).transpose(np.argsort(order))
+                                  for name, v in (("mean", mean), ("var", var))})
+            else:
+                n = rows.shape[1]
+                inv_rms = 1.0 / np.sqrt(np.vecdot(rows, rows).astype(np.float64) / n + eps)   # (NF.3)
+                inv_std = inv_rms.astype(x.dtype)[:, None]
+                x_hat = rows * inv_std                                        # (NF.3)
+            k, t = _columns(x.shape, weight, bias)
+            weight = _along(weight, x.shape, k, t)
+            columns = x_hat.reshape(_view(x.shape, k, t))                     # (A, B): a vector per row
+            y = columns * weight if weight is not None else columns.copy()    # (BN.4)
+            if bias is not None:
+                y += _along(bias, x.shape, k, t)                              # (BN.4)
         ctx.save_for_backward(x_hat, inv_std, weight)
         ctx.centered, ctx.order, ctx.shape, ctx.columns = centered, order, x.shape, (k, t)
         return y.reshape(x.shape).transpose(np.argsort(order))
@@ -225,19 +248,20 @@ class Normalization(Function):
         (k, t), shape, order = ctx.columns, ctx.shape, ctx.order
         n = x_hat.shape[1]
         g = _ordered(grad, order).reshape(x_hat.shape)
-        columns = g.reshape(_view(shape, k, t))
-        dweight = dbias = None
-        if weight is not None and _needs(ctx, 1):
-            dlane = np.einsum("ab,ab->b", columns, x_hat.reshape(columns.shape))      # (NF.2) (BN.10)
-            dweight = _summed_to(dlane, shape, k, ctx.param_shapes[0], order)
-        if ctx.param_shapes[1] is not None and _needs(ctx, 2):
-            dlane = np.ones(len(columns), g.dtype) @ columns                          # (NF.2) (BN.9)
-            dbias = _summed_to(dlane, shape, k, ctx.param_shapes[1], order)
-        dx_hat = (columns * weight).reshape(g.shape) if weight is not None else g     # (BN.5)
-        # the / n divides the small per-set sums, not a whole array
-        dx = x_hat * (np.vecdot(dx_hat, x_hat) / g.dtype.type(n))[:, None]
-        if ctx.centered:
-            dx += ((dx_hat @ np.ones(n, g.dtype)) / g.dtype.type(n))[:, None]        # (NF.1)
-        np.subtract(dx_hat, dx, out=dx)                                               # (NF.1) (NF.4)
-        dx *= inv_std                                                                 # (NF.1) (NF.4)
+        with _row_loops(n):
+            columns = g.reshape(_view(shape, k, t))
+            dweight = dbias = None
+            if weight is not None and _needs(ctx, 1):
+                dlane = np.einsum("ab,ab->b", columns, x_hat.reshape(columns.shape))      # (NF.2) (BN.10)
+                dweight = _summed_to(dlane, shape, k, ctx.param_shapes[0], order)
+            if ctx.param_shapes[1] is not None and _needs(ctx, 2):
+                dlane = np.ones(len(columns), g.dtype) @ columns                          # (NF.2) (BN.9)
+                dbias = _summed_to(dlane, shape, k, ctx.param_shapes[1], order)
+            dx_hat = (columns * weight).reshape(g.shape) if weight is not None else g     # (BN.5)
+            # the / n divides the small per-set sums, not a whole array
+            dx = x_hat * (np.vecdot(dx_hat, x_hat) / g.dtype.type(n))[:, None]
+            if ctx.centered:
+                dx += ((dx_hat @ np.ones(n, g.dtype)) / g.dtype.type(n))[:, None]        # (NF.1)
+            np.subtract(dx_hat, dx, out=dx)                                               # (NF.1) (NF.4)
+            dx *= inv_std                                                                 # (NF.1) (NF.4)
         return dx.reshape(shape).transpose(np.argsort(order)), dweight, dbias
