@@ -244,13 +244,11 @@ class Normalization(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, inv_std, weight = ctx.saved_tensors
-        (k, t), shape, order = ctx.columns, ctx.shape, ctx.order
-        n = x_hat.shape[1]
+        x_hat, inv_std, weight = ctx.saved_tensors                # rows (M, n), (M, 1), (B,)
+        (k, t), shape, order, n = ctx.columns, ctx.shape, ctx.order, x_hat.shape[1]
         g = _ordered(grad, order).reshape(x_hat.shape)
+        columns, dweight, dbias = g.reshape(_view(shape, k, t)), None, None
         with _row_loops(n):
-            columns = g.reshape(_view(shape, k, t))
-            dweight = dbias = None
             if weight is not None and _needs(ctx, 1):
                 dlane = np.einsum("ab,ab->b", columns, x_hat.reshape(columns.shape))      # (NF.2) (BN.10)
                 dweight = _summed_to(dlane, shape, k, ctx.param_shapes[0], order)
