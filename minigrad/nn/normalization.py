@@ -21,7 +21,7 @@ import numpy as np
 from ..device import cpu_only
 from ..functional import cat
 from ..ops.batchnorm import _channels
-from ..ops.normalization import moments, renorm_correction
+from ..ops.normalization import renorm_correction, two_pass_moments
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
 from . import init
@@ -247,7 +247,7 @@ class _BatchRenorm(_BatchNormVariant):
         momentum = self._momentum_for_this_batch()
         x3 = _channels(input._data)                                      # (N, C, L)
         per_channel = x3.transpose(1, 0, 2).reshape(x3.shape[1], x3.shape[0] * x3.shape[2])
-        _, mean, var = moments(per_channel)                             # (BN.1)-(BN.2)
+        _, mean, var = two_pass_moments(per_channel)                    # (BN.1)-(BN.2), as BatchNorm
         r, d = renorm_correction(mean, var, self.running_mean._data,
                                  self.running_var._data, self.eps, self.r_max, self.d_max)   # (NF.6)
         dtype = self.weight.dtype

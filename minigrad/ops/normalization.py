@@ -55,9 +55,11 @@ with every sum over S, and (BN.4) with weight and bias broadcast against x. The 
 
 Precision. The sums run in the input's dtype and the per-set results (mean, var, inv_std) are
 kept in float64; outputs have the input's dtype. mean and var come from one pass, the sums of
-x and of x^2 (:func:`moments`), which is exact to the input's rounding while a set's mean is
+x and of x^2 (:func:`moments`), which loses no more than a digit while a set's mean is
 no larger than its spread; a set with a larger mean (1000 +- 0.01, say) makes :func:`moments`
-find the mean in two passes, as :mod:`minigrad.ops.batchnorm` does (see its Precision).
+find the mean in two passes (:func:`two_pass_moments`), as :mod:`minigrad.ops.batchnorm` does
+(see its Precision). Batch Renormalization's r and d take the two-pass statistics always: they
+correct BatchNorm's normalisation, which is computed that way.
 
 Speed. The code works on two views of one array, both without copies: the sets S as the rows of
 an (M, n) matrix (M sets of n values; S is moved last first when it is not the trailing axes,
@@ -160,16 +162,23 @@ def moments(rows: np.ndarray) -> tuple:
 
     x - mean (M, n) has x's dtype; mean and var (M,) are float64. One pass first: the sums of
     x and of x^2, var = mean(x^2) - mean^2. That difference loses the digits in which x^2 and
-    mean^2 agree, none while mean^2 <= var. If a row's mean is larger than its spread, the
-    mean is found in two passes instead (see Precision in :mod:`minigrad.ops.batchnorm`).
+    mean^2 agree, none while mean^2 <= var; if a row's mean is larger than its spread, all
+    rows take :func:`two_pass_moments` instead.
     """
     n = rows.shape[1]
-    ones = np.ones(n, rows.dtype)
-    mean = (rows @ ones).astype(np.float64) / n                        # (BN.1)
+    mean = (rows @ np.ones(n, rows.dtype)).astype(np.float64) / n      # (BN.1)
     var = np.vecdot(rows, rows).astype(np.float64) / n - mean * mean   # (BN.2), one pass
     if np.all(mean * mean <= var):
         return rows - mean.astype(rows.dtype)[:, None], mean, var
-    estimate = mean.astype(rows.dtype)                                 # (BN.1) first estimate
+    return two_pass_moments(rows)
+
+
+def two_pass_moments(rows: np.ndarray) -> tuple:
+    """:func:`moments` with the mean found in two passes, so that no digit of the spread is
+    lost however large the mean (see Precision in :mod:`minigrad.ops.batchnorm`)."""
+    n = rows.shape[1]
+    ones = np.ones(n, rows.dtype)
+    estimate = (rows @ ones) / rows.dtype.type(n)                      # (BN.1) first estimate
     centered = rows - estimate[:, None]
     correction = (centered @ ones) / n                                 # (BN.1) mean of the rest
     centered -= correction.astype(rows.dtype)[:, None]                 # x - mean
