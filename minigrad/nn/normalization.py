@@ -245,10 +245,8 @@ class _BatchRenorm(_BatchNormVariant):
         self._check_input_dim(input)
         self._check_num_features(input)
         momentum = self._momentum_for_this_batch()
-        x3 = _channels(input._data)                                      # (N, C, L)
-        per_channel = x3.transpose(1, 0, 2).reshape(x3.shape[1], x3.shape[0] * x3.shape[2])
-        _, mean, var = two_pass_moments(per_channel)                    # (BN.1)-(BN.2), as BatchNorm
-        r, d = renorm_correction(mean, var, self.running_mean._data,
+        _, mean, var = two_pass_moments(_channels(input._data), (0, 2))  # (BN.1)-(BN.2), as BatchNorm
+        r, d = renorm_correction(mean.ravel(), var.ravel(), self.running_mean._data,
                                  self.running_var._data, self.eps, self.r_max, self.d_max)   # (NF.6)
         dtype = self.weight.dtype
         r, d = Tensor(r.astype(dtype)), Tensor(d.astype(dtype))

@@ -170,20 +170,21 @@ def moments(rows: np.ndarray) -> tuple:
     var = np.vecdot(rows, rows).astype(np.float64) / n - mean * mean   # (BN.2), one pass
     if np.all(mean * mean <= var):
         return rows - mean.astype(rows.dtype)[:, None], mean, var
-    return two_pass_moments(rows)
+    centered, mean, var = two_pass_moments(rows, (1,))
+    return centered, mean[:, 0], var[:, 0]
 
 
-def two_pass_moments(rows: np.ndarray) -> tuple:
-    """:func:`moments` with the mean found in two passes, so that no digit of the spread is
-    lost however large the mean (see Precision in :mod:`minigrad.ops.batchnorm`)."""
-    n = rows.shape[1]
-    ones = np.ones(n, rows.dtype)
-    estimate = (rows @ ones) / rows.dtype.type(n)                      # (BN.1) first estimate
-    centered = rows - estimate[:, None]
-    correction = (centered @ ones) / n                                 # (BN.1) mean of the rest
-    centered -= correction.astype(rows.dtype)[:, None]                 # x - mean
+def two_pass_moments(x: np.ndarray, axes: tuple) -> tuple:
+    """(x - mean, mean, var) over ``axes`` of x (kept as size-1 axes), with the mean found in
+    two passes, so that no digit of the spread is lost however large the mean (see Precision
+    in :mod:`minigrad.ops.batchnorm`). x - mean has x's dtype; mean and var are float64."""
+    n = math.prod(x.shape[a] for a in axes)
+    estimate = x.sum(axis=axes, keepdims=True) / x.dtype.type(n)       # (BN.1) first estimate
+    centered = x - estimate
+    correction = centered.sum(axis=axes, keepdims=True) / n            # (BN.1) mean of the rest
+    centered -= correction.astype(x.dtype)                             # x - mean
     mean = estimate.astype(np.float64) + correction                    # (BN.1)
-    var = np.vecdot(centered, centered).astype(np.float64) / n         # (BN.2)
+    var = np.sum(centered * centered, axis=axes, keepdims=True).astype(np.float64) / n   # (BN.2)
     return centered, mean, var
 
 
