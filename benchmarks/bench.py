@@ -3,6 +3,7 @@
     python benchmarks/bench.py                      # one thread each, 15 repetitions
     python benchmarks/bench.py --threads default    # the libraries' own thread counts
     python benchmarks/bench.py --quick --repeat 1   # a smoke run of a few seconds
+    python benchmarks/bench.py --only 3 --only lenet   # chosen workloads (by number or name)
 
 Both libraries run in this one process. Each workload is warmed up, then timed in blocks
 of calls that alternate minigrad, PyTorch, minigrad, ...; a block's time divided by its
@@ -18,12 +19,19 @@ import sys
 import time
 import tracemalloc
 import weakref
+from pathlib import Path
 
 # the variables that BLAS and OpenMP read once, when NumPy or torch is first imported
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
+ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {1: 1.0, "2-small": 1.0, "2-large": 1.2, 3: 1.5, 6: 2.0, 7: 1.5, 8: 1.5}   # ratio at most this
+# (number, name for --only, the Bench method that times it), in the order of a full run
+WORKLOADS = (("1", "mlp", "training_step"), ("2", "seed-net", "seed_net"),
+             ("3", "batchnorm", "batchnorm_alone"), ("4", "bn-backward", "backward_variants"),
+             ("5", "memory", "memory"), ("6", "conv", "convolution"), ("7", "lenet", "lenet_step"),
+             ("8", "norm-family", "family_alone"))
 COMPOSED_OVER_CLOSED = 2.0                                   # workload 4: speed-up at least this
 MEMORY_STEPS = 100                                           # workload 5: steps traced
 
@@ -36,6 +44,11 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="short blocks and warm-up (a smoke run)")
     parser.add_argument("--cold-malloc", action="store_true",
                         help="skip the allocator warm-up (see warm_allocator)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        choices=[name for number, name, _ in WORKLOADS] + [number for number, _, _ in WORKLOADS],
+                        help="run only this workload, by number or name (repeatable): "
+                             + ", ".join(f"{number} {name}" for number, name, _ in WORKLOADS)
+                             + "; default: all, in that order")
     return parser.parse_args(argv)
 
 
@@ -111,32 +124,20 @@ def compare(mg_fn, pt_fn, repeat, block_seconds):
 
 # ---------------------------------------------------------------------------- workloads
 def mnist_mlp(nn, batch_norm):
-    """The paper's MNIST network: 784-100-100-100-10, sigmoid, BatchNorm before each sigmoid."""
-    layers, width = [], 784
-    for _ in range(3):
-        layers.append(nn.Linear(width, 100))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(100))
-        layers.append(nn.Sigmoid())
-        width = 100
-    layers.append(nn.Linear(width, 10))
-    return nn.Sequential(*layers)
+    """The paper's MNIST network as minigrad/experiment.py builds it (784-100-100-100-10,
+    sigmoid, BatchNorm before each sigmoid), from the namespace ``nn`` of either library."""
+    from minigrad.experiment import mlp_layers
+
+    return nn.Sequential(mlp_layers(nn, batch_norm))
 
 
-def seed_net(nn, relu):
-    """The seed example: fc1 Linear(10, 20) -> bn1 BatchNorm1d(20) -> relu -> fc2 Linear(20, 2)."""
+def seed_net_class(library):
+    """The seed example's Net class (fc1 -> bn1 -> relu -> fc2), as lessons/seed_net.py
+    writes it, on "minigrad" or "torch"."""
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    from seed_net_source import load_seed_net
 
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(10, 20)
-            self.bn1 = nn.BatchNorm1d(20)
-            self.fc2 = nn.Linear(20, 2)
-
-        def forward(self, x):
-            return self.fc2(relu(self.bn1(self.fc1(x))))
-
-    return Net()
+    return load_seed_net(library)
 
 
 def copy_weights(mg_model, pt_model, torch):
@@ -220,11 +221,13 @@ class Bench:
 
     # ------------------------------------------------------------------ 2. seed Net
     def seed_net(self):
-        mg, nn, torch = self.mg, self.nn, self.torch
+        mg, torch = self.mg, self.torch
+        mg_net = seed_net_class("minigrad")
+        pt_net = seed_net_class("torch") if torch is not None else None
         for batch, key in ((5, "2-small"), (4096, "2-large")):
             x = self.randn(batch, 10)
             mg.manual_seed(0)
-            net = seed_net(nn, mg.relu)
+            net = mg_net()
             xt = mg.tensor(x)
 
             def mg_step():
@@ -233,13 +236,13 @@ class Bench:
 
             pt_step = None
             if torch is not None:
-                pt_net = seed_net(torch.nn, torch.relu)
-                copy_weights(net, pt_net, torch)
+                pt_model = pt_net()
+                copy_weights(net, pt_model, torch)
                 xp = torch.from_numpy(x)
 
                 def pt_step():
-                    pt_net.zero_grad()
-                    pt_net(xp).sum().backward()
+                    pt_model.zero_grad()
+                    pt_model(xp).sum().backward()
 
             self.row(f"2. seed Net forward + backward, batch {batch}",
                      *compare(mg_step, pt_step, self.repeat, self.block), limit=TARGETS[key])
@@ -524,14 +527,9 @@ def main(argv=None) -> int:
     bench = Bench(args)
     if not args.cold_malloc:
         warm_allocator(bench.np)
-    bench.training_step()
-    bench.seed_net()
-    bench.batchnorm_alone()
-    bench.backward_variants()
-    bench.memory()
-    bench.convolution()
-    bench.lenet_step()
-    bench.family_alone()
+    for number, name, method in WORKLOADS:
+        if not args.only or number in args.only or name in args.only:
+            getattr(bench, method)()
     print(bench.table(args.threads))
     return 0
 

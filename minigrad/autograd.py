@@ -156,10 +156,7 @@ def _check_backward(ctx, grads):
 class VersionCounter:
     """How many in-place writes a tensor's memory has had. Views share their base's counter."""
 
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+    value = 0                         # until the first write (no __init__: one per tensor)
 
 
 def _type_name(shape, dtype) -> str:
@@ -173,9 +170,10 @@ def _modified_error(counter, version, array, made_by) -> RuntimeError:
     """PyTorch's error for a saved array whose tensor was written in place after it was saved.
 
     ``saved_tensors`` checks one entry ``(counter, version, array, made_by)`` per saved input
-    or output: the tensor's version counter, its value when saved, and the node that made it.
+    or output: the tensor's version counter, its value when saved, and the name of the op
+    that made it (None for a leaf).
     """
-    origin = f", which is output 0 of {type(made_by).__name__}," if made_by is not None else ""
+    origin = f", which is output 0 of {made_by}," if made_by is not None else ""
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: {_type_name(array.shape, array.dtype)}{origin} is at version "
@@ -215,6 +213,8 @@ class Node:
     next_functions = ()
     _pre_hooks = ()                   # functions of the incoming gradient (Tensor.register_hook)
     _retain_hook = None               # Tensor.retain_grad: run after the other hooks
+    _output_meta = None               # (shape, dtype) of an op's output: what an incoming gradient
+                                      # must be (None for a leaf's accumulator: the leaf's own)
 
     def _hook_list(self) -> list:
         """This node's pre-hooks as a list that a new hook can join."""
@@ -246,7 +246,7 @@ class AccumulateGrad(Node):
     """
 
     def __init__(self, variable):
-        self.variable = variable
+        self.variable = variable              # the graph keeps the leaf alive, as in PyTorch
         self._pre_hooks = variable._hooks     # hooks on a leaf live on the leaf
 
     def accumulate(self, grad: np.ndarray) -> None:
@@ -265,15 +265,21 @@ class Function(Node):
     needs_input_grad = ()             # bool per positional argument, set by apply
     _saved = ()
     _saved_versions = ()
-    _output_meta = None               # (shape, dtype) of the output: what an incoming gradient must be
 
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` for backward, where ``ctx.saved_tensors`` returns them in this order.
 
-        Save only what backward needs: these arrays stay alive, with the node, until backward
-        has run (or as long as the graph is kept). Save an input or the output itself, not a
-        copy, when that is what backward reads: then an in-place change to it afterwards is
-        caught (see :class:`VersionCounter`). Arrays made inside forward are private to the op.
+        What goes through here: every ndarray backward reads, whether an input of forward, its
+        output, a view of either, or an array forward made (x_hat, a mask); None stands for an
+        optional input left out (BatchNorm's weight). What does not: shapes, dtypes, axes,
+        options and Python numbers, which are plain attributes of ctx (``ctx.shape = x.shape``):
+        they hold no array and no version.
+
+        Save only what backward needs: these arrays stay alive with the node until backward has
+        run (or as long as the graph is kept). Save an input or the output itself (or a view of
+        it), not a copy, when that is what backward reads: an in-place change to it afterwards is
+        then caught by its version counter (:class:`VersionCounter`). Arrays made inside forward
+        are private to the op.
         """
         self._saved = arrays
 
@@ -333,7 +339,11 @@ class Function(Node):
                         owner = _viewed(array, args, raw, out)
             if owner is not None:
                 counter = owner._version_counter
-                tracked.append((counter, counter.value, array, self if owner is out else owner.grad_fn))
+                # the name of the op that made it, not the node: a node naming itself would be a
+                # reference cycle, freed only by the garbage collector
+                node = self if owner is out else owner.grad_fn
+                made_by = None if node is None else type(node).__name__
+                tracked.append((counter, counter.value, array, made_by))
         if tracked:
             self._saved_versions = tuple(tracked)
 
@@ -358,6 +368,7 @@ class Function(Node):
         A node that saved nothing keeps working, as in PyTorch (``y = x.sum()`` twice)."""
         if self._saved:
             self._saved = _FREED
+            self._saved_versions = ()
 
     def run_backward(self, grad):
         grads = type(self).backward(self, grad)
@@ -397,20 +408,16 @@ def _topological_order(roots) -> list:
     return order
 
 
-def _expected(node):
-    """(shape, dtype) that a gradient flowing into ``node`` must have."""
-    if isinstance(node, AccumulateGrad):
-        return node.variable._data.shape, node.variable._data.dtype
-    return node._output_meta
-
-
 def _checked_grad(fn, i, grad, parent) -> np.ndarray:
     """PyTorch's check on what a backward returns: dL/dx has x's shape and x's dtype.
 
     A wrong shape (typically a forgotten ``unbroadcast``) is an error here, where the op
     can be named, rather than a silent broadcast further down the graph.
     """
-    shape, dtype = _expected(parent)
+    if parent._output_meta is None:                 # a leaf's accumulator: the leaf's own
+        shape, dtype = parent.variable._data.shape, parent.variable._data.dtype
+    else:
+        shape, dtype = parent._output_meta
     grad = np.asarray(grad)
     if grad.shape != shape:
         raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
@@ -441,7 +448,8 @@ def _run(roots, keep_graph: bool, capture=None):
         g = grads.pop(node, None)
         if g is None or (needed is not None and node not in needed):
             continue
-        g = node._run_pre_hooks(g)
+        if node._pre_hooks or node._retain_hook is not None:
+            g = node._run_pre_hooks(g)
         if capture is not None and node in capture:
             captured[node] = g
         if isinstance(node, AccumulateGrad):

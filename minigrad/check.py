@@ -49,7 +49,7 @@ import numpy as np
 from .autograd import no_grad
 from .ops.batchnorm import BatchNormStaged
 from .tensor import Tensor
-from . import functional as _mg
+from . import tensor_functions as _mg
 from .nn import functional as F
 
 

@@ -23,13 +23,12 @@ seed draws W for fc1, fc2, fc3 and out, in that order) and see the same mini-bat
 same order (the same DataLoader seed).
 
     histories = compare(steps=5000)
-    print(summary_table(histories))
-    plot_figure1(histories, "out/figure1.png")
 
-Only NumPy is needed to import this module; plot_figure1 imports matplotlib when called.
+The summary table, the progress lines and the figure are in reporting.py.
 """
 import math
 import time
+from collections import OrderedDict
 
 import numpy as np
 
@@ -46,7 +45,6 @@ HIDDEN = 100                 # units per hidden layer (paper)
 DEPTH = 3                    # hidden layers (paper)
 CLASSES = 10
 BATCH_SIZE = 60              # examples per mini-batch (paper)
-PAPER_STEPS = 50_000         # training steps (paper)
 PERCENTILES = (15, 50, 85)   # of the sigmoid input, Figure 1 (b, c)
 
 # "Small random Gaussian values" (paper); we take std 0.05. At step 0 the first layer's
@@ -86,6 +84,29 @@ EVAL_BATCH = 5000            # evaluation batch: large, since there is no graph 
 LABELS = {"plain": "without BN", "bn": "with BN"}
 
 
+def mlp_layers(nn_namespace=nn, batch_norm: bool = False, hidden: int = HIDDEN,
+               depth: int = DEPTH) -> OrderedDict:
+    """The layers of Figure 1's network, as an OrderedDict name -> module:
+      fc1, [bn1,] sigmoid1, fc2, [bn2,] sigmoid2, ..., out
+
+    nn_namespace: the module namespace to build from, minigrad.nn (default) or torch.nn, so that
+    the benchmark builds the very same network in both libraries. With batch_norm, BatchNorm1d
+    sits between every hidden Linear and its Sigmoid, and that Linear has no bias (BN's bias
+    replaces it). The layers keep their library's default initialisation; build_mlp re-draws it.
+    """
+    n = nn_namespace
+    layers = OrderedDict()
+    width = IN_FEATURES
+    for i in range(1, depth + 1):
+        layers[f"fc{i}"] = n.Linear(width, hidden, bias=not batch_norm)
+        if batch_norm:
+            layers[f"bn{i}"] = n.BatchNorm1d(hidden)
+        layers[f"sigmoid{i}"] = n.Sigmoid()
+        width = hidden
+    layers["out"] = n.Linear(width, CLASSES)
+    return layers
+
+
 def build_mlp(batch_norm: bool, init_std: float = INIT_STD, seed: int = 0,
               hidden: int = HIDDEN, depth: int = DEPTH) -> nn.Sequential:
     """The network of Figure 1, with or without BatchNorm.
@@ -99,20 +120,11 @@ def build_mlp(batch_norm: bool, init_std: float = INIT_STD, seed: int = 0,
       without batch_norm, give identical weights to the layers they share.
     - hidden, depth: units per hidden layer and number of hidden layers (paper: 100 and 3)
 
-    Returns an nn.Sequential with named layers
+    Returns an nn.Sequential with named layers (see mlp_layers)
       fc1, [bn1,] sigmoid1, fc2, [bn2,] sigmoid2, fc3, [bn3,] sigmoid3, out
     mapping images (N, 784) to logits (N, 10). Biases start at 0, BN's weight at 1.
     """
-    layers = {}
-    width = IN_FEATURES
-    for i in range(1, depth + 1):
-        layers[f"fc{i}"] = nn.Linear(width, hidden, bias=not batch_norm)
-        if batch_norm:
-            layers[f"bn{i}"] = nn.BatchNorm1d(hidden)
-        layers[f"sigmoid{i}"] = nn.Sigmoid()
-        width = hidden
-    layers["out"] = nn.Linear(width, CLASSES)
-    model = nn.Sequential(layers)
+    model = nn.Sequential(mlp_layers(nn, batch_norm, hidden, depth))
     manual_seed(seed)
     for module in model:
         if isinstance(module, nn.Linear):
@@ -199,7 +211,8 @@ def train(model, steps: int, lr: float = LR, eval_every: int = None,
       probe_unit of the last sigmoid, on the first probe_size test images, in eval mode
     - label: a name for this run, stored in the history and passed to progress
     - progress: None, or a function called after every evaluation with a dict holding
-      label, step, steps, train_loss, test_acc, elapsed and eta (seconds); see print_progress
+      label, step, steps, train_loss, test_acc, elapsed and eta (seconds); see
+      reporting.print_progress
     - eval_batch: images per forward pass when evaluating (smaller for a conv net, whose
       windows take kernel-size times the memory of its input)
 
@@ -217,87 +230,74 @@ def train(model, steps: int, lr: float = LR, eval_every: int = None,
     train_x, train_y, test_x, test_y = data if data is not None else mnist()
     eval_every = eval_every or max(1, steps // 100)
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    loader = DataLoader(train_x, train_y, batch_size, shuffle=True, drop_last=True, seed=data_seed)
-    probe = Tensor(test_x[:probe_size])
-    layer = last_sigmoid(model) if record_sigmoid_input else None
-    log = {"steps": [], "test_acc": [], "test_loss": [], "train_loss": [], "sigmoid_input": []}
-    eval_seconds = 0.0
-    start = time.perf_counter()
-
-    def record(step, train_loss):
-        nonlocal eval_seconds
-        t0 = time.perf_counter()
-        acc, test_loss = evaluate(model, test_x, test_y, eval_batch)
-        log["steps"].append(step)
-        log["test_acc"].append(acc)
-        log["test_loss"].append(test_loss)
-        log["train_loss"].append(train_loss)
-        if layer is not None:
-            model.eval()
-            with no_grad():
-                u = sigmoid_input(model, probe, layer)[:, probe_unit]
-            model.train()
-            log["sigmoid_input"].append(np.percentile(u, PERCENTILES))
-        eval_seconds += time.perf_counter() - t0
-        if progress is not None:
-            elapsed = time.perf_counter() - start
-            eta = elapsed / step * (steps - step) if step else math.nan
-            progress(dict(label=label, step=step, steps=steps, train_loss=train_loss,
-                          test_acc=acc, elapsed=elapsed, eta=eta))
-
+    batches = _batches(DataLoader(train_x, train_y, batch_size, shuffle=True, drop_last=True,
+                                  seed=data_seed))
+    probe = (test_x[:probe_size], last_sigmoid(model), probe_unit) if record_sigmoid_input else None
+    log = _Log(model, test_x, test_y, eval_batch, probe, label, steps, progress)
     model.train()
-    record(0, math.nan)
-    batches = _batches(loader)
-    loss_sum, loss_count, diverged = 0.0, 0, None
+    log.record(0, math.nan)
+    losses, diverged = [], False
     for step in range(1, steps + 1):
         images, labels = next(batches)
         loss = F.cross_entropy(model(Tensor(images)), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        value = loss.item()
-        loss_sum += value
-        loss_count += 1
-        if not math.isfinite(value):
-            diverged = step
+        losses.append(loss.item())
+        diverged = not math.isfinite(losses[-1])
         if step % eval_every == 0 or step == steps or diverged:
-            record(step, loss_sum / loss_count)
-            loss_sum, loss_count = 0.0, 0
+            log.record(step, sum(losses) / len(losses))     # the mean since the last evaluation
+            losses = []
         if diverged:
             break
-    train_seconds = time.perf_counter() - start - eval_seconds
-    history = {key: np.array(values, dtype=np.int64 if key == "steps" else np.float64)
-               for key, values in log.items()}
-    history.update(label=label, lr=lr, train_seconds=train_seconds, eval_seconds=eval_seconds,
-                   ms_per_step=1000 * train_seconds / max(log["steps"][-1], 1), diverged=diverged)
-    return history
+    return log.history(lr, diverged=step if diverged else None)
 
 
-def print_progress(info: dict) -> None:
-    """A progress callback for train: print one line, e.g.
+class _Log:
+    """What train records at each evaluation, kept apart from the loop: the columns of the
+    history, the time the evaluations took (so the training time excludes it), and the
+    progress callback.
 
-      with BN     step  2000/20000  loss 0.2135  test acc  94.31%  elapsed   4.1 s  left ~  37 s
+    probe: None, or (images, name of the Sigmoid layer, unit) for Figure 1 (b, c).
     """
-    loss = "  --  " if math.isnan(info["train_loss"]) else f"{info['train_loss']:.4f}"
-    left = "" if math.isnan(info["eta"]) else f"  left ~{info['eta']:4.0f} s"
-    width = len(str(info["steps"]))
-    print(f"{info['label']:<11} step {info['step']:>{width}}/{info['steps']}  loss {loss}  "
-          f"test acc {100 * info['test_acc']:6.2f}%  elapsed {info['elapsed']:5.1f} s{left}",
-          flush=True)
 
+    def __init__(self, model, test_x, test_y, eval_batch, probe, label, steps, progress):
+        self.model, self.test_x, self.test_y, self.eval_batch = model, test_x, test_y, eval_batch
+        self.probe, self.label, self.steps, self.progress = probe, label, steps, progress
+        self.columns = {key: [] for key in ("steps", "test_acc", "test_loss", "train_loss", "sigmoid_input")}
+        self.eval_seconds = 0.0
+        self.start = time.perf_counter()
 
-def progress_printer(lines: int = 10):
-    """A progress callback for train that prints about ``lines`` lines per run (with
-    print_progress): at step 0 and whenever another 1/lines of the steps is done."""
-    printed = {}
+    def record(self, step, train_loss):
+        """Evaluate the model after ``step`` steps and add a row to every column."""
+        t0 = time.perf_counter()
+        acc, test_loss = evaluate(self.model, self.test_x, self.test_y, self.eval_batch)
+        row = dict(steps=step, test_acc=acc, test_loss=test_loss, train_loss=train_loss)
+        if self.probe is not None:
+            images, layer, unit = self.probe
+            self.model.eval()
+            with no_grad():
+                u = sigmoid_input(self.model, images, layer)[:, unit]
+            self.model.train()
+            row["sigmoid_input"] = np.percentile(u, PERCENTILES)
+        for key, value in row.items():
+            self.columns[key].append(value)
+        self.eval_seconds += time.perf_counter() - t0
+        if self.progress is not None:
+            elapsed = time.perf_counter() - self.start
+            eta = elapsed / step * (self.steps - step) if step else math.nan
+            self.progress(dict(label=self.label, step=step, steps=self.steps, train_loss=train_loss,
+                               test_acc=acc, elapsed=elapsed, eta=eta))
 
-    def show(info):
-        part = info["step"] * lines // info["steps"]
-        if printed.get(info["label"]) != part:
-            printed[info["label"]] = part
-            print_progress(info)
-
-    return show
+    def history(self, lr, diverged) -> dict:
+        """The dict train returns (see its docstring)."""
+        train_seconds = time.perf_counter() - self.start - self.eval_seconds
+        history = {key: np.array(values, dtype=np.int64 if key == "steps" else np.float64)
+                   for key, values in self.columns.items()}
+        history.update(label=self.label, lr=lr, train_seconds=train_seconds, eval_seconds=self.eval_seconds,
+                       ms_per_step=1000 * train_seconds / max(self.columns["steps"][-1], 1),
+                       diverged=diverged)
+        return history
 
 
 def compare(steps: int = 5000, lr: float = LR, init_std: float = INIT_STD, seed: int = 0,
@@ -317,105 +317,3 @@ def compare(steps: int = 5000, lr: float = LR, init_std: float = INIT_STD, seed:
         histories[key] = train(model, steps, lr=lr, eval_every=eval_every, data_seed=data_seed,
                                data=data, label=LABELS[key], progress=progress, **train_kwargs)
     return histories
-
-
-def bn_ahead_from(histories: dict):
-    """The first evaluated step from which the BN network's test accuracy is higher than
-    the plain network's at every later evaluation too; None if it is not ahead at the end."""
-    plain, bn = histories["plain"], histories["bn"]
-    n = min(len(plain["steps"]), len(bn["steps"]))
-    ahead = bn["test_acc"][:n] > plain["test_acc"][:n]
-    if not ahead[-1]:
-        return None
-    behind = np.flatnonzero(~ahead)
-    return int(bn["steps"][behind[-1] + 1 if len(behind) else 0])
-
-
-def _table_steps(steps: np.ndarray) -> list:
-    """A few evaluated steps for the summary table: near 2%, 10%, 25%, 50% of the run."""
-    picks = []
-    for fraction in (0.02, 0.1, 0.25, 0.5):
-        step = int(steps[np.argmin(np.abs(steps - fraction * steps[-1]))])
-        if 0 < step < steps[-1] and step not in picks:
-            picks.append(step)
-    return picks
-
-
-def summary_table(histories: dict) -> str:
-    """A plain-text table comparing the two runs of compare().
-
-    Rows: test accuracy at a few steps and at the end (without BN, with BN, and BN minus
-    plain in percentage points), training time per step, and from which step on the BN
-    network was ahead at every evaluation.
-    """
-    plain, bn = histories["plain"], histories["bn"]
-    steps = plain["steps"]
-    rows = [f"{'':<24}{'without BN':>12}{'with BN':>12}{'difference':>13}"]
-
-    def acc_row(name, i):
-        a, b = plain["test_acc"][i], bn["test_acc"][i]
-        rows.append(f"{name:<24}{100 * a:>11.2f}%{100 * b:>11.2f}%{100 * (b - a):>+10.2f} pp")
-
-    for step in _table_steps(steps):
-        acc_row(f"test acc, step {step}", int(np.flatnonzero(steps == step)[0]))
-    acc_row(f"test acc, final ({steps[-1]})", -1)
-    rows.append(f"{'ms per training step':<24}{plain['ms_per_step']:>12.2f}{bn['ms_per_step']:>12.2f}")
-    for key in ("plain", "bn"):
-        if histories[key]["diverged"]:
-            rows.append(f"{LABELS[key]} diverged at step {histories[key]['diverged']}")
-    first = bn_ahead_from(histories)
-    if first is None:
-        rows.append("with BN is NOT ahead at the last evaluation")
-    else:
-        later = int(np.count_nonzero(steps >= first))
-        rows.append(f"with BN ahead at every evaluation from step {first} on "
-                    f"({later} of {len(steps)} evaluations)")
-    return "\n".join(rows)
-
-
-def plot_figure1(histories: dict, path=None):
-    """Draw Figure 1 (a)-(c) of the paper from the histories of compare().
-
-    (a) test accuracy against training steps, both networks; (b, c) the 15th, 50th and 85th
-    percentiles of the input to the followed sigmoid of the last hidden layer, without (b)
-    and with (c) BN, on a shared vertical axis so their spreads can be compared.
-    Saves a PNG to ``path`` (its folder is created) if given; returns the matplotlib Figure.
-    matplotlib is imported here, so the rest of minigrad needs only NumPy.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
-    ax = axes[0]
-    for key, style in (("plain", "--"), ("bn", "-")):
-        h = histories[key]
-        ax.plot(h["steps"], h["test_acc"], style, label=LABELS[key])
-    # the whole range from 0: the plain network's first hundreds of steps at chance (10%,
-    # one digit for every image) are the contrast the figure is about
-    ax.set_ylim(0.0, 1.0)
-    ax.set_ylabel("test accuracy")
-    ax.set_title("(a) test accuracy")
-    ax.legend(loc="lower right")
-    for ax, key, letter in ((axes[1], "plain", "b"), (axes[2], "bn", "c")):
-        h = histories[key]
-        for column, p in enumerate(PERCENTILES):
-            # the 15th and 85th are drawn alike, so they share one legend entry
-            label = {15: "15th and 85th percentiles", 50: "50th percentile"}.get(p, "_nolegend_")
-            ax.plot(h["steps"], h["sigmoid_input"][:, column], color="C0" if key == "plain" else "C1",
-                    lw=2.0 if p == 50 else 1.0, label=label)
-        ax.set_title(f"({letter}) {LABELS[key]}: input of a last-layer sigmoid")
-    axes[1].sharey(axes[2])
-    low, high = axes[1].get_ylim()
-    axes[1].set_ylim(low, high + 0.3 * (high - low))      # room for the legends above the lines
-    axes[1].set_ylabel("sigmoid input (15th, 50th, 85th percentiles)")
-    for ax in axes:
-        ax.set_xlabel("training steps")
-        ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10], integer=True))
-        ax.grid(alpha=0.3)
-    for ax in axes[1:]:
-        ax.legend(loc="upper center", ncol=2, fontsize="small")
-    if path is not None:
-        from pathlib import Path
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-    return fig

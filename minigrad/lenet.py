@@ -19,11 +19,11 @@ convolution treats it; BatchNorm1d after fc1 and fc2 normalises each unit over t
 Fairness, as in experiment.py: both networks get the same initial weights for the layers they
 share (PyTorch's default initialisation, drawn from one seed: every weight first, in layer
 order, then the biases, the output layer's first) and see the same mini-batches in the same order.
-Training, evaluation and the summary table are experiment.py's (train, evaluate,
-summary_table); this module adds the network, the data layout and its figure.
+Training and evaluation are experiment.py's (train, evaluate), the summary table is
+reporting.py's; this module adds the network, the data layout and its figure.
 
     histories = compare(steps=2000)
-    print(experiment.summary_table(histories))
+    print(reporting.summary_table(histories))
     plot_lenet(histories, "out/lenet.png")
 
 The builder's API (lenet_layers, build_lenet, same_start and the layer names) is stable: lessons and

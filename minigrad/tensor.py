@@ -30,6 +30,11 @@ from .random import default_generator
 DEFAULT_DTYPE = np.float32
 
 
+def dtype_or_default(dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype; None means the default, float32, as in PyTorch."""
+    return np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+
+
 def as_array(data, dtype=None) -> np.ndarray:
     """Convert ``data`` to an ndarray with PyTorch's dtype rules.
 
@@ -60,33 +65,33 @@ _LEAF_IN_PLACE = (
 
 
 class Tensor:
-    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_version_counter",
-                 "_accumulator", "_hooks", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # so ``ndarray * Tensor`` calls Tensor.__rmul__
+
+    # What a new tensor starts with, as class attributes: making a tensor (twice per op, for the
+    # output and its gradient) then sets only its array and its version counter. No __slots__,
+    # so that these defaults can exist (and, as in PyTorch, a tensor takes attributes of yours).
+    _grad = None
+    grad_fn = None
+    requires_grad = False
+    _accumulator = None               # weak reference to a leaf's AccumulateGrad node
+    _hooks = None                     # hooks on a leaf (register_hook), made on first use
+    _retains_grad = False
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         array = as_array(data, dtype)
         if array.dtype.kind not in "biufc":
             raise _not_numeric(array.dtype)
-        self._start(array)
+        self._data = array
+        self._version_counter = VersionCounter()
         if requires_grad:
             self.requires_grad_(True)
 
-    def _start(self, array):
-        self._data = array
-        self._grad = None
-        self.grad_fn = None
-        self.requires_grad = False
-        self._version_counter = VersionCounter()
-        self._accumulator = None        # this leaf's AccumulateGrad node, made on first use
-        self._hooks = None              # hooks on a leaf (register_hook), made on first use
-        self._retains_grad = False
-
     @staticmethod
-    def _wrap(array) -> "Tensor":
+    def _wrap(array, cls=None) -> "Tensor":
         """A tensor around an op's output, without copying or converting it."""
-        t = object.__new__(Tensor)
-        t._start(array if isinstance(array, np.ndarray) else np.asarray(array))
+        t = object.__new__(cls or Tensor)
+        t._data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t._version_counter = VersionCounter()
         return t
 
     # ----------------------------------------------------------------- data
@@ -162,8 +167,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment: deepcopy x.detach() instead")
-        new = object.__new__(type(self))
-        new._start(self._data.copy())
+        new = Tensor._wrap(self._data.copy(), type(self))
         new.requires_grad = self.requires_grad
         memo[id(self)] = new
         if self._grad is not None:
@@ -235,8 +239,7 @@ class Tensor:
     def __repr__(self):
         return tensor_repr(self._data, self.requires_grad, self.grad_fn)
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__        # by identity (``__eq__`` compares values), at C speed
 
     def __bool__(self):
         if self._data.size != 1:
@@ -305,13 +308,15 @@ class Tensor:
         """The node a gradient for this tensor goes to: its grad_fn, or a leaf's accumulator."""
         if self.grad_fn is not None:
             return self.grad_fn
-        if self._accumulator is None:
+        # one node for every op that reads the leaf while a graph holds it; the leaf refers to
+        # it weakly (the node holds the leaf, as in PyTorch), so the two make no reference cycle
+        node = self._accumulator() if self._accumulator is not None else None
+        if node is None:
             if self._hooks is None:
                 self._hooks = []
-            # kept, not made anew for every op that reads the leaf (a parameter is read by every
-            # forward); the leaf and its node refer to each other, and die together
-            self._accumulator = AccumulateGrad(self)
-        return self._accumulator
+            node = AccumulateGrad(self)
+            self._accumulator = weakref.ref(node)
+        return node
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """(AD.3) grad += g: the first gradient is copied (it may be a read-only broadcast view,
@@ -324,10 +329,16 @@ class Tensor:
 
     def _share_version_of_input(self, args) -> None:
         """An op's output that views an input's memory counts that input's writes too."""
+        owner = self._data.base
+        # NumPy names a view's owner, the array that holds the memory: where it owns it, one
+        # identity test per input decides; other views (as_strided's) need the bounds test
+        exact = isinstance(owner, np.ndarray) and owner.base is None
         for a in args:
-            if isinstance(a, Tensor) and np.may_share_memory(self._data, a._data):
-                self._version_counter = a._version_counter
-                return
+            if isinstance(a, Tensor):
+                r = a._data
+                if (owner is r or owner is r.base) if exact else np.may_share_memory(self._data, r):
+                    self._version_counter = a._version_counter
+                    return
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):

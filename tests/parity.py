@@ -5,6 +5,7 @@ and run_torch_layer; the tests import it, when torch is installed, to run the sa
 """
 import importlib.util
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -30,6 +31,42 @@ def load_maker(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def assert_error(make, kind, message, fix):
+    """make() raises ``kind`` with PyTorch's ``message`` first, then ``fix`` (what to change)."""
+    with pytest.raises(kind) as info:
+        make()
+    assert str(info.value).startswith(message)
+    assert fix in str(info.value)
+
+
+def raised(thunk):
+    """The exception thunk() raises (its warnings silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as info:
+            thunk()
+    return info.value
+
+
+def assert_raises_as_pytorch(mistake, renames=()):
+    """mistake(lib) raises the same type in both libraries, and our message starts with PyTorch's
+    (a size written (1, 20), not torch.Size([1, 20]); each (PyTorch's words, ours) of
+    ``renames`` replaced): ours may add a hint after it. Returns (our message, PyTorch's as
+    compared)."""
+    import torch
+    import torch.nn.functional  # noqa: F401  (torch.nn.functional as an attribute)
+
+    import minigrad
+    import minigrad.nn.functional  # noqa: F401
+    ours, theirs = raised(lambda: mistake(minigrad)), raised(lambda: mistake(torch))
+    assert type(ours) is type(theirs), f"\nours:    {ours!r}\nPyTorch: {theirs!r}"
+    expected = str(theirs).replace("torch.Size([", "(").replace("])", ")")
+    for their_words, our_words in renames:
+        expected = expected.replace(their_words, our_words)
+    assert str(ours).startswith(expected), f"\nours:    {ours}\nPyTorch: {theirs}"
+    return str(ours), expected
 
 
 def check_live(maker, run_ours, cases, first_seed):

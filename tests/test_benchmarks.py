@@ -54,6 +54,12 @@ def test_one_quick_repetition_prints_every_workload():
     assert "threads: 1" in output
 
 
+def test_only_runs_the_chosen_workloads_by_number_or_name():
+    rows = table_rows(run(str(BENCH), "--quick", "--repeat", "1", "--only", "3", "--only", "seed-net"))
+    assert {row[2:4] for row in rows[2:]} == {"2.", "3."}
+    assert sum(row.startswith(f"| {w}") for row in rows for w in WORKLOADS) == 4
+
+
 def test_without_torch_the_pytorch_column_is_left_empty():
     # sys.modules["torch"] = None makes `import torch` fail, as on a machine without it
     output = run("-c", "import runpy, sys; sys.modules['torch'] = None; "

@@ -16,6 +16,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad.ops import conv as conv_ops
 from minigrad.ops.conv import ConvNd
+from parity import assert_error
 
 _spec = importlib.util.spec_from_file_location(
     "make_conv_fixtures", pathlib.Path(__file__).parent / "fixtures" / "make_conv_fixtures.py")
@@ -75,8 +76,17 @@ def _grid_arrays(case, seed=0):
     return rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
 
 
+@pytest.fixture(params=["batch last", "batch first"])
+def layout(request, monkeypatch):
+    """Run the test in both memory layouts of ConvNd (ops/conv.py, Memory layout), whatever
+    samples_innermost would pick for the shape: M = N samples innermost, or M = 1."""
+    innermost = {"batch last": lambda n, c, f, kernel: n, "batch first": lambda n, c, f, kernel: 1}
+    monkeypatch.setattr(conv_ops, "samples_innermost", innermost[request.param])
+    return request.param
+
+
 @pytest.mark.parametrize("case", GRID, ids=GRID_IDS)
-def test_forward_and_backward_match_the_loop_reference(case):
+def test_forward_and_backward_match_the_loop_reference(case, layout):
     x, w, b = _grid_arrays(case)
     _, _, stride, pads, dilation, groups = case
     expected_y, reference_backward = reference_conv(x, w, b, stride, pads, dilation, groups)
@@ -90,7 +100,7 @@ def test_forward_and_backward_match_the_loop_reference(case):
 
 
 @pytest.mark.parametrize("case", GRID, ids=GRID_IDS)
-def test_gradcheck_float64(case):
+def test_gradcheck_float64(case, layout):
     x, w, b = (minigrad.tensor(a, requires_grad=True) for a in _grid_arrays(case, seed=2))
     _, _, stride, pads, dilation, groups = case
     assert minigrad.gradcheck(
@@ -111,7 +121,7 @@ def _stored(case, keys):
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=[c["name"] for c in CONV_CASES])
-def test_matches_pytorch_fixture(case):
+def test_matches_pytorch_fixture(case, layout):
     arrays = _stored(case, ("x", "weight", "bias"))
     expected = _stored(case, ("y", "dx", "dweight", "dbias"))
     assert set(expected) >= {"y", "dx", "dweight"}
@@ -119,10 +129,20 @@ def test_matches_pytorch_fixture(case):
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=[c["name"] for c in CONV_CASES])
-def test_matches_pytorch_live(case):
+def test_matches_pytorch_live(case, layout):
     pytest.importorskip("torch")
     arrays = fixtures.inputs(case, seed=7)
     fixtures.assert_same(case, fixtures.run(case, arrays, 7, "torch"), fixtures.run(case, arrays, 7, "minigrad"))
+
+
+@pytest.mark.parametrize("c_in, c_out, kernel, expected", [
+    (1, 6, (5, 5), "batch last"), (6, 16, (5, 5), "batch last"),          # LeNet conv1, conv2
+    (3, 32, (3, 3), "batch first"), (32, 64, (3, 3), "batch last"),       # CIFAR conv1, conv2
+    (1, 4, (3,), "batch first"), (4, 4, (3,), "batch last")])
+def test_a_layer_runs_batch_first_when_its_output_is_wider_than_its_window(c_in, c_out, kernel, expected):
+    # F > C prod K: transposing y and G would cost more than the short rows (Memory layout)
+    m = conv_ops.samples_innermost(64, c_in, c_out, kernel)
+    assert {64: "batch last", 1: "batch first"}[m] == expected
 
 
 LAYERS = [("Conv1d", (3, 6, 5), {}), ("Conv1d", (4, 8, 4), dict(padding="same", dilation=2, groups=4)),
@@ -295,10 +315,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("make, kind, message, fix", ERRORS, ids=[e[2][:40] for e in ERRORS])
 def test_errors_say_what_pytorch_says_then_what_to_change(make, kind, message, fix):
-    with pytest.raises(kind) as info:
-        make()
-    assert str(info.value).startswith(message)
-    assert fix in str(info.value)
+    assert_error(make, kind, message, fix)
 
 
 @pytest.mark.parametrize("make, kind, message, fix", ERRORS, ids=[e[2][:40] for e in ERRORS])

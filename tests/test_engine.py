@@ -102,6 +102,16 @@ def test_deepcopy_makes_an_independent_leaf():
         copy.deepcopy(graph)
 
 
+def test_astype_to_an_integer_dtype_is_long_and_leaves_the_graph():
+    x = mg.tensor([[1.7, -2.2], [0.4, 3.9]], requires_grad=True)
+    for cast in (x.astype(np.int64), x.long(), x.to(mg.int64)):
+        assert cast.dtype == np.int64 and cast.tolist() == [[1, -2], [0, 3]]
+        assert not cast.requires_grad and cast.grad_fn is None
+    y = x.astype(np.float64)                        # a floating cast stays in the graph
+    y.sum().backward()
+    assert y.grad_fn is not None and x.grad.dtype == np.float32
+
+
 # ------------------------------------------------------------------ PyTorch's graph
 def test_nodes_link_to_nodes_and_leaves_through_accumulate_grad():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
@@ -140,7 +150,7 @@ def test_seed_net_graph_reaches_the_same_leaves_as_pytorch():
     (mine, loss), (theirs, _) = both(build)
     assert mine == theirs == {"0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"}
     names = [node.name() for node in _chain(loss.grad_fn)]
-    assert names == ["CrossEntropyBackward", "LinearBackward", "ReLUBackward", "BatchNormBackward",
+    assert names == ["CrossEntropyLossBackward", "LinearBackward", "ReLUBackward", "BatchNormBackward",
                      "LinearBackward"]
 
 
@@ -401,6 +411,20 @@ def test_a_view_shares_its_base_version():
         y.sum().backward()
 
 
+
+@pytest.mark.parametrize("view", [lambda t: t[1:], lambda t: t.T, lambda t: t[1:][:, ::2],
+                                  lambda t: t.reshape(-1), lambda t: t.expand(2, 3, 4)],
+                         ids=["slice", "transpose", "view of a view", "reshape", "expand"])
+def test_every_kind_of_view_counts_the_writes_to_its_base(view):
+    base = mg.arange(12.0).reshape(3, 4)
+    seen = view(base)
+    before = seen._version
+    base.add_(1)
+    assert seen._version == before + 1 and np.shares_memory(seen._data, base._data)
+    fresh = base * 1                              # not a view: a counter of its own
+    base.add_(1)
+    assert fresh._version == 0
+
 # ------------------------------------------------------------------ one home for the engine
 def module_imports(path: pathlib.Path, modules) -> set:
     """The minigrad modules that ``path`` imports at module level (not inside functions):
@@ -442,3 +466,32 @@ def test_no_import_cycle_in_the_package():
         if m not in state:
             visit(m)
     assert "minigrad.autograd" in graph and graph["minigrad.autograd"] == set()
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    """No node, saved array or leaf is held in a reference cycle: with the garbage collector
+    off, dropping the last tensor frees the graph at once (as PyTorch's C++ graph is freed)."""
+    gc.disable()
+    try:
+        leaf = mg.randn(4, 3, requires_grad=True)
+        model = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Sigmoid(), nn.Linear(5, 2))
+        out = F.cross_entropy(model(leaf), mg.tensor([0, 1, 1, 0]))
+        nodes = [weakref.ref(out.grad_fn)]
+        frontier = [out.grad_fn]
+        while frontier:                      # every node of the graph, accumulators included
+            node = frontier.pop()
+            for child, _ in node.next_functions:
+                if child is not None:
+                    nodes.append(weakref.ref(child))
+                    frontier.append(child)
+        assert any(isinstance(n(), AccumulateGrad) for n in nodes)
+        del node, child, frontier
+        out.backward()
+        leaf_ref = weakref.ref(leaf)
+        del out, leaf
+        assert [n for n in nodes if n() is not None] == []
+        assert leaf_ref() is None                           # a temporary leaf goes with its graph
+        sigmoid_node = weakref.ref(model(mg.randn(4, 3)).grad_fn)    # dropped without backward
+        assert sigmoid_node() is None
+    finally:
+        gc.enable()

@@ -1,4 +1,5 @@
-"""Tests of minigrad.experiment (Figure 1 of Ioffe & Szegedy) and of `python -m minigrad demo`.
+"""Tests of minigrad.experiment (Figure 1 of Ioffe & Szegedy) and of `python -m minigrad demo`
+(its table and figure: test_reporting.py).
 
 Training runs here are tiny (a few hundred steps on slices of MNIST): they check the
 plumbing, not the paper's claim, which the demo and lesson 05 check on real runs.
@@ -11,6 +12,7 @@ import pytest
 
 from minigrad import Tensor, nn
 from minigrad import experiment as E
+from minigrad import reporting
 from minigrad.data import load_mnist
 
 
@@ -86,21 +88,12 @@ def test_compare_gives_both_networks_the_same_schedule_and_a_table(small_data):
     assert set(histories) == {"plain", "bn"}
     np.testing.assert_array_equal(histories["plain"]["steps"], histories["bn"]["steps"])
     assert histories["bn"]["label"] == "with BN"
-    table = E.summary_table(histories)
+    table = reporting.summary_table(histories)
     assert "test acc, final (60)" in table and "ms per training step" in table
 
 
-def test_bn_ahead_from_finds_the_last_overtaking():
-    steps = np.array([0, 10, 20, 30, 40])
-    histories = {"plain": {"steps": steps, "test_acc": np.array([.1, .5, .6, .7, .8])},
-                 "bn": {"steps": steps, "test_acc": np.array([.1, .6, .5, .8, .9])}}
-    assert E.bn_ahead_from(histories) == 30
-    histories["bn"]["test_acc"][-1] = 0.7
-    assert E.bn_ahead_from(histories) is None
-
-
-def test_the_experiment_imports_without_matplotlib():
-    code = "import sys, minigrad.experiment; assert 'matplotlib' not in sys.modules"
+def test_the_experiment_and_its_reporting_import_without_matplotlib():
+    code = "import sys, minigrad.experiment, minigrad.reporting; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -113,15 +106,3 @@ def test_the_demo_command_writes_a_png(tmp_path, capsys):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     assert "step 200/200" in printed and "test acc, final (200)" in printed
-
-
-def test_figure1_panel_a_shows_the_phase_at_chance():
-    pytest.importorskip("matplotlib")
-    import matplotlib
-    matplotlib.use("Agg")
-    steps = np.arange(0, 1100, 100)
-    plain = np.array([.1, .1, .1, .11, .5, .8, .9, .93, .95, .96, .97])
-    histories = {key: {"steps": steps, "test_acc": acc, "sigmoid_input": np.zeros((len(steps), 3))}
-                 for key, acc in (("plain", plain), ("bn", np.full(len(steps), 0.97)))}
-    low, high = E.plot_figure1(histories).axes[0].get_ylim()
-    assert low <= 0.05 and high >= 0.97          # chance (10%) and the end are both in view

@@ -592,7 +592,7 @@ def test_cross_entropy_loss_module():
     z = x64(5, 4)
     assert mg.gradcheck(lambda t: nn.CrossEntropyLoss()(t, target), (z,))
     loss = nn.CrossEntropyLoss()(mg.tensor(logits.astype(np.float32), requires_grad=True), target)
-    assert loss.dtype == np.float32 and repr(loss.grad_fn) == "<CrossEntropyBackward>"
+    assert loss.dtype == np.float32 and repr(loss.grad_fn) == "<CrossEntropyLossBackward>"
 
 
 def test_mse_loss_module():

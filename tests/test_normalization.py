@@ -22,7 +22,7 @@ from minigrad import Tensor, gradcheck
 from minigrad.ops import normalization as nf_ops
 from minigrad.ops.batchnorm import BatchNorm
 from minigrad.ops.normalization import Normalization
-from parity import FIXTURES, assert_same, check_live, load_maker
+from parity import FIXTURES, assert_raises_as_pytorch, assert_same, check_live, load_maker
 
 GOLDEN = np.load(FIXTURES / "normalization.npz")
 CASES = json.loads(str(GOLDEN["cases"]))
@@ -487,23 +487,10 @@ ERRORS = {
 }
 
 
-def _raised(thunk):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as info:
-            thunk()
-    return info.value
-
-
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_errors_have_pytorchs_type_and_text_then_what_to_change(maker, name):
-    import torch
-    import torch.nn.functional  # noqa: F401
-    ours, theirs = _raised(lambda: ERRORS[name](minigrad)), _raised(lambda: ERRORS[name](torch))
-    assert type(ours) is type(theirs), f"\nours:    {ours!r}\nPyTorch: {theirs!r}"
-    expected = str(theirs).replace("torch.Size([", "(").replace("])", ")")
-    assert str(ours).startswith(expected), f"\nours:    {ours}\nPyTorch: {theirs}"
-    assert len(str(ours)) > len(expected) + 10, f"no advice after PyTorch's message: {ours}"
+    ours, expected = assert_raises_as_pytorch(ERRORS[name])
+    assert len(ours) > len(expected) + 10, f"no advice after PyTorch's message: {ours}"
 
 
 def test_instance_norm_warns_as_pytorch_when_channels_differ_without_affine(maker):

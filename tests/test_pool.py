@@ -15,6 +15,7 @@ import minigrad
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad.ops import pool as pool_ops
+from parity import assert_error
 
 _spec = importlib.util.spec_from_file_location(
     "make_conv_fixtures", pathlib.Path(__file__).parent / "fixtures" / "make_conv_fixtures.py")
@@ -251,10 +252,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("make, kind, message, fix", ERRORS, ids=[e[2][:40] for e in ERRORS])
 def test_errors_say_what_pytorch_says_then_what_to_change(make, kind, message, fix):
-    with pytest.raises(kind) as info:
-        make()
-    assert str(info.value).startswith(message)
-    assert fix in str(info.value)
+    assert_error(make, kind, message, fix)
 
 
 def test_every_equation_label_is_listed_once_in_order_and_tags_a_line_of_code():

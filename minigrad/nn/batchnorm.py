@@ -17,7 +17,7 @@ Conventions, as PyTorch's:
 import numpy as np
 
 from ..device import cpu_only
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import dtype_or_default, Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -48,7 +48,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = dtype_or_default(dtype)
         if affine:
             self.weight = Parameter(np.empty(num_features, dtype=dtype))
             if bias:

@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from ..random import default_generator
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import dtype_or_default, Tensor
 from .batchnorm import BatchNorm1d
 from .module import Module, Parameter
 
@@ -129,7 +129,7 @@ class LpBatchNorm1d(Module):
         if not p >= 1:
             raise ValueError(f"LpBatchNorm1d needs p >= 1 (1, 2 or math.inf), got {p}")
         self.num_features, self.p, self.eps, self.affine = num_features, p, eps, affine
-        dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = dtype_or_default(dtype)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
             self.bias = Parameter(np.zeros(num_features, dtype=dtype))

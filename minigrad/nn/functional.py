@@ -1,10 +1,14 @@
-"""The ``F`` namespace (``import minigrad.nn.functional as F``): thin names over the ops."""
+"""The ``F`` namespace (``import minigrad.nn.functional as F``): thin names over the ops.
+
+Every function here calls an op; its checks are one call into :mod:`minigrad.validation`.
+``minigrad.relu``, ``minigrad.sigmoid`` and ``minigrad.tanh`` are the functions of this module.
+"""
 import math
 import warnings
 
 import numpy as np
 
-from .. import ops
+from .. import ops, validation
 from ..dtypes import legacy_name
 from ..ops.batchnorm import BatchNorm, BatchNormEval
 from ..ops.normalization import Normalization, update_running_stats
@@ -19,12 +23,13 @@ def linear(input, weight, bias=None):
 
 
 def relu(input, inplace=False):
-    """max(input, 0). ``inplace`` is accepted for PyTorch's signature; the result is always a
-    new tensor (the input is left as it is)."""
+    """max(input, 0), (R.1). ``inplace`` is accepted for PyTorch's signature; the result is a
+    new tensor all the same (the input is left as it is)."""
     return ops.ReLU.apply(input)
 
 
 def sigmoid(input):
+    """1 / (1 + e^-input)."""
     return ops.Sigmoid.apply(input)
 
 
@@ -41,16 +46,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
     With ``training=False`` or ``p=0`` the input itself is returned; ``p=1`` gives zeros.
     ``inplace`` is accepted for PyTorch's signature; the result is always a new tensor.
     """
-    _check_dropout_probability(p)
+    validation.check_dropout_probability(p)
     if not training or p == 0:
         return input
     mask = default_generator().random(input.shape) < 1 - p    # True (kept) with probability 1 - p
     return ops.Dropout.apply(input, p, mask)
-
-
-def _check_dropout_probability(p):
-    if p < 0 or p > 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -86,7 +86,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     in the mean); label_smoothing: the share eps of each target spread evenly over the C classes.
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return ops.CrossEntropy.apply(input, _indices(target), reduction=reduction, weight=_raw(weight),
+    return ops.CrossEntropyLoss.apply(input, _indices(target), reduction=reduction, weight=_raw(weight),
                                   ignore_index=ignore_index, label_smoothing=label_smoothing)
 
 
@@ -113,21 +113,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if training:
         _verify_batch_size(input.shape)
-    if training and eps <= 0.0:
-        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    if eps < 0.0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    if momentum is None:
-        raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType "
-                        "(for a cumulative average pass 1/k at the k-th batch)")
-    _check_batch_norm_args(input, running_mean, running_var, weight, bias)
+    validation.check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     stats = dict(running_mean=_raw(running_mean), running_var=_raw(running_var), eps=eps)
     if training and input.shape[0] == 0:
         return _empty_batch(input, weight, bias)
     if training:
         return BatchNorm.apply(input, weight, bias, momentum=momentum, **stats)
-    if running_mean is None:
-        raise RuntimeError("running_mean must be defined in evaluation mode")
     return BatchNormEval.apply(input, weight, bias, **stats)
 
 
@@ -148,42 +139,6 @@ def _verify_batch_size(shape):
             "model.eval() to use the running statistics for a single sample")
 
 
-def _check_batch_norm_args(input, running_mean, running_var, weight, bias):
-    """PyTorch's checks, with its error types and messages."""
-    if input.ndim < 2:
-        raise IndexError(f"Dimension out of range (expected to be in range of "
-                         f"[{-max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], but got 1)")
-    dtype = _check_floating(input, "batch_norm")
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
-    channels = input.shape[1]
-    named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
-    for name, t in named.items():
-        if t is not None and _raw(t).size != channels:
-            raise RuntimeError(f"{name} should contain {channels} elements not {_raw(t).size}")
-    _check_same_dtype(dtype, named)
-
-
-def _check_floating(input, kernel):
-    """PyTorch's message for an integer input; returns the input's dtype."""
-    dtype = np.dtype(input.dtype)
-    if dtype.kind != "f":
-        raise NotImplementedError(
-            f"\"{kernel}\" not implemented for '{legacy_name(dtype)}': "
-            "cast the input to floating point first, e.g. x.float()")
-    return dtype
-
-
-def _check_same_dtype(dtype, named):
-    """PyTorch's message when a parameter or statistic has another dtype than the input."""
-    for name, t in named.items():
-        if t is not None and _raw(t).dtype != dtype:
-            raise RuntimeError(
-                f"mixed dtype (CPU): all inputs must share same datatype. (input is {dtype.name} "
-                f"but {name} is {_raw(t).dtype.name}: convert the module with .double() or "
-                ".float(), or the input with .double() or .float())")
-
-
 # ---- activations, embeddings and losses
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise, (ACT.1). ``inplace`` as in :func:`relu`."""
@@ -197,8 +152,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 def gelu(input, approximate="none"):
     """x Phi(x) with Phi the standard normal CDF (ACT.3), or its tanh approximation (ACT.4)."""
-    if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh (got '{approximate}')")
+    validation.check_gelu_approximate(approximate)
     return ops.GELU.apply(input, approximate=approximate)
 
 
@@ -216,18 +170,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
               sparse=False):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor ``input``: the
     output has shape input.shape + (dim,), (EMB.1). Row ``padding_idx`` gets no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported by minigrad; leave them at their defaults")
-    index = np.asarray(_raw(input))
-    if index.dtype.kind not in "iu":
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar "
-                           f"types: Long, Int; but got minigrad.{legacy_name(index.dtype)}Tensor instead "
-                           "(while checking arguments for embedding): convert the indices with .long()")
-    rows = weight.shape[0]
-    if index.size and (index.min() < 0 or index.max() >= rows):
-        raise IndexError(f"index out of range in self: the indices must be in [0, {rows - 1}] for an "
-                         f"embedding of {rows} rows (got {index.min()}..{index.max()})")
+    index, rows = np.asarray(_raw(input)), weight.shape[0]
+    validation.check_embedding(index, rows, max_norm, scale_grad_by_freq, sparse)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += rows
     return ops.Embedding.apply(weight, index=index, padding_idx=padding_idx)
@@ -237,14 +181,9 @@ def one_hot(tensor, num_classes=-1):
     """(N, ...) class indices -> (N, ..., num_classes) int64 rows of 0 and 1; num_classes=-1
     means one more than the largest index."""
     index = np.asarray(_raw(tensor))
-    if index.dtype.kind not in "iu":
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if index.size and index.min() < 0:
-        raise RuntimeError("Class values must be non-negative.")
+    validation.check_one_hot(index, num_classes)
     if num_classes == -1:
         num_classes = int(index.max()) + 1 if index.size else 0
-    elif index.size and index.max() >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((index[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
@@ -267,7 +206,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     """Binary cross-entropy of sigmoid(input), computed stably from the logits, (BCE.4);
     ``pos_weight`` (one per class, the last axis) weighs the positive term."""
-    return ops.BCEWithLogits.apply(input, _target(target, input), weight=_raw(weight),
+    return ops.BCEWithLogitsLoss.apply(input, _target(target, input), weight=_raw(weight),
                                    pos_weight=_raw(pos_weight),
                                    reduction=_legacy_reduction(size_average, reduce, reduction))
 
@@ -317,11 +256,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     input: (*, D1, ..., Dk) float Tensor, normalised over its last k = len(normalized_shape)
     axes, one mean and variance per leading index. weight, bias: (D1, ..., Dk) or None.
     """
-    shape = _normalized_shape(normalized_shape, "layer_norm")
-    _check_trailing_shape(input, shape, "[*, ")
-    _check_floating(input, "LayerNormKernelImpl")
-    _check_parameter_shapes(shape, weight=weight, bias=bias)
-    _check_same_dtype(np.dtype(input.dtype), dict(weight=weight, bias=bias))
+    shape = validation.normalized_shape(normalized_shape, "layer_norm")
+    validation.check_layer_norm(input, shape, weight, bias)
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     return Normalization.apply(input, weight, bias, axes=axes, eps=eps)
 
@@ -332,10 +268,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     len(normalized_shape) axes, (NF.3). eps=None means the machine epsilon of the input's dtype.
     A weight of another dtype is cast to the input's, as PyTorch does.
     """
-    shape = _normalized_shape(normalized_shape, "rms_norm")
-    _check_trailing_shape(input, shape, "[*")
-    _check_floating(input, "rms_norm")
-    _check_parameter_shapes(shape, weight=weight)
+    shape = validation.normalized_shape(normalized_shape, "rms_norm")
+    validation.check_rms_norm(input, shape, weight)
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     if weight is not None and weight.dtype != input.dtype:
@@ -351,22 +285,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     and each sample's group (C / num_groups channels and all of *) shares one mean and variance.
     weight, bias: (C,) or None. Computed on the view (N, G, C/G, L) with S = axes (2, 3).
     """
-    if input.ndim < 2:
-        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}: "
-                           "group_norm takes (N, C, *); for a single sample use x.unsqueeze(0)")
+    validation.check_group_norm(input, num_groups, weight, bias)
     n, c = input.shape[:2]
-    if c % num_groups:
-        raise RuntimeError(
-            f"Expected number of channels in input to be divisible by num_groups, but got input of "
-            f"shape {list(input.shape)} and num_groups={num_groups}: {_divisors_hint(c)}")
-    for name, t in dict(weight=weight, bias=bias).items():
-        if t is not None and (t.ndim != 1 or t.shape[0] != c):
-            raise RuntimeError(
-                f"Expected {name} to be a vector of size equal to the number of channels in input, "
-                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}: "
-                f"make the layer's num_channels {c}, the input's size on axis 1")
-    _check_floating(input, "GroupNormKernelImpl")
-    _check_same_dtype(np.dtype(input.dtype), dict(weight=weight, bias=bias))
     per_group = (num_groups, c // num_groups, 1)            # (C,) as (G, C/G, 1)
     view = input.reshape(n, *per_group[:2], math.prod(input.shape[2:]))
     y = Normalization.apply(view, _viewed(weight, per_group), _viewed(bias, per_group),
@@ -386,28 +306,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     an empty batch, which PyTorch turns into NaN); with use_input_stats=False they normalise
     instead (then the layer is BatchNorm's eval map (BN.14)).
     """
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None: "
-                         "pass both to keep running statistics, or neither")
+    validation.check_instance_norm_stats(running_mean, running_var, use_input_stats)
     if not use_input_stats:
-        if running_mean is None:
-            raise RuntimeError("Expected running_mean and running_var to be defined when "
-                               "use_input_stats is false: pass them, or use_input_stats=True")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     n, c = input.shape[:2]
     length = math.prod(input.shape[2:])
-    if length == 1:
-        raise ValueError(
-            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}: "
-            "one value per channel has zero variance; instance norm needs (N, C, L) with L > 1 "
-            "(for (N, C) input use LayerNorm or GroupNorm)")
-    _check_floating(input, "batch_norm")
-    named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
-    for name, t in named.items():
-        if t is not None and _raw(t).size != c:
-            raise RuntimeError(f"{name} should contain {n * c} elements not {n * _raw(t).size}: "
-                               f"its size must be the input's number of channels, {c}")
-    _check_same_dtype(np.dtype(input.dtype), named)
+    validation.check_instance_norm(input, running_mean, running_var, weight, bias)
     stats = None if running_mean is None else {}
     y = Normalization.apply(input.reshape(n, c, length), _viewed(weight, (c, 1)),
                             _viewed(bias, (c, 1)), axes=(2,), eps=eps, stats=stats)
@@ -421,37 +325,6 @@ def _viewed(parameter, shape):
     return None if parameter is None else parameter.reshape(shape)
 
 
-def _normalized_shape(normalized_shape, name):
-    if isinstance(normalized_shape, int):
-        raise TypeError(f"{name}(): argument 'normalized_shape' (position 2) must be tuple of ints, "
-                        f"not int: write ({normalized_shape},)")
-    return tuple(normalized_shape)
-
-
-def _check_trailing_shape(input, shape, star):
-    """PyTorch's message when the input does not end in normalized_shape (``star`` is its
-    spelling: "[*, " for layer_norm, "[*" for rms_norm)."""
-    if tuple(input.shape[input.ndim - len(shape):]) != shape:
-        fix = (f"the input's last {len(shape)} dimension(s) must be {shape}: make the layer's "
-               f"normalized_shape {tuple(input.shape[-len(shape):])}, or reshape the input"
-               if input.ndim >= len(shape) else
-               f"the input needs at least {len(shape)} dimensions")
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"{star}{', '.join(map(str, shape))}], but got input of size{list(input.shape)}: {fix}")
-
-
-def _check_parameter_shapes(shape, **named):
-    for name, t in named.items():
-        if t is not None and tuple(t.shape) != shape:
-            raise RuntimeError(
-                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
-                f"{list(t.shape)} and normalized_shape = {list(shape)}: give {name} the shape {shape}")
-
-
-def _divisors_hint(c):
-    divisors = [d for d in range(1, c + 1) if c % d == 0]
-    return f"num_groups must divide the number of channels {c}: choose one of {divisors}"
 # ------------------------------------------------------ convolution and pooling (issue 11)
 # The mathematics is in minigrad/ops/conv.py (CV.1-CV.8) and minigrad/ops/pool.py (PL.1-PL.7);
 # the checks and PyTorch's messages in minigrad/nn/conv_arguments.py. Every function takes a
@@ -623,7 +496,7 @@ def dropout3d(input, p=0.5, training=True):
 
 
 def _feature_dropout(d, input, p, training):
-    _check_dropout_probability(p)
+    validation.check_dropout_probability(p)
     if not training or p == 0:
         return input
     unbatched = input.ndim == d + 1 and d == 3        # PyTorch reads a 3-D input of dropout2d as (N, C, L)

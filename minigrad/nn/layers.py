@@ -3,8 +3,9 @@ import math
 
 import numpy as np
 
+from .. import validation
 from ..device import cpu_only
-from ..tensor import DEFAULT_DTYPE, Tensor, _raw
+from ..tensor import dtype_or_default, _raw
 from . import functional as F, init
 from .module import Module, Parameter
 
@@ -12,7 +13,7 @@ from .module import Module, Parameter
 def register_weight_and_bias(module, weight_shape, bias: bool, dtype=None):
     """Give ``module`` a Parameter ``weight`` of weight_shape and a ``bias`` of weight_shape[0]
     (or None), uninitialised; Linear and Conv1d/2d/3d share this."""
-    dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+    dtype = dtype_or_default(dtype)
     module.weight = Parameter(np.empty(weight_shape, dtype=dtype))
     if bias:
         module.bias = Parameter(np.empty(weight_shape[0], dtype=dtype))
@@ -37,7 +38,8 @@ class Linear(Module):
     weight: (out_features, in_features), bias: (out_features,). Both start as
     U(-1/sqrt(in_features), 1/sqrt(in_features)), PyTorch's default (kaiming_uniform_ with
     a = sqrt(5) gives exactly that bound for the weight).
-    Input (N, *, in_features) -> output (N, *, out_features).
+    Input (N, *, in_features) -> output (N, *, out_features); a wrong last dimension raises
+    PyTorch's message, which also says how to fix the layer or the input (minigrad.validation).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
@@ -51,38 +53,15 @@ class Linear(Module):
         reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x):
-        if not isinstance(x, (Tensor, np.ndarray)):
-            raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
-                            f"{type(x).__name__}: make one with minigrad.tensor(...)")
-        if x.shape[-1:] != (self.in_features,):
-            raise self._shape_error(x.shape)
         return F.linear(x, self.weight, self.bias)
-
-    def _shape_error(self, shape):
-        """PyTorch's message, with this layer's name and the likely fix."""
-        n_in, n_out = self.in_features, self.out_features
-        if len(shape) > 2 and math.prod(shape[1:]) == n_in:
-            fix = "flatten each sample first: x.flatten(1), or nn.Flatten() before this layer"
-        elif not shape:
-            fix = f"the input must have shape (N, {n_in})"
-        else:
-            fix = (f"in_features must equal the size of the input's last dimension: "
-                   f"make this layer Linear({shape[-1]}, {n_out}), or change the layer before it")
-            if len(shape) == 2 and shape[0] == n_in:
-                fix += f"; if axis 0 holds the features, transpose the input (x.T): (N, {n_in})"
-        mat1 = f"{math.prod(shape[:-1])}x{shape[-1]}" if shape else "0-d"
-        return RuntimeError(
-            f"{type(self).__name__}(in_features={n_in}, out_features={n_out}) expected input with "
-            f"last dimension {n_in}, got input of shape {tuple(shape)} (mat1 and mat2 shapes "
-            f"cannot be multiplied ({mat1} and {n_in}x{n_out})): {fix}")
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class ReLU(Module):
-    """max(x, 0). ``inplace=True`` is accepted and shown, as PyTorch's; minigrad always
-    returns a new tensor (see :func:`functional.relu`)."""
+    """max(x, 0). ``inplace=True`` is accepted and shown, as PyTorch's, but the result is a new
+    tensor all the same (see :func:`functional.relu`)."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -127,7 +106,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        F._check_dropout_probability(p)
+        validation.check_dropout_probability(p)
         self.p, self.inplace = p, inplace
 
     def forward(self, x):
@@ -162,21 +141,18 @@ class Embedding(Module):
                  _weight=None, _freeze: bool = False, device=None, dtype=None):
         super().__init__()
         cpu_only(device, "modules")
+        validation.check_embedding_table(num_embeddings, embedding_dim, padding_idx, _weight)
         if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+            dtype = dtype_or_default(dtype)
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
             self.weight = Parameter(np.array(_raw(_weight)), requires_grad=not _freeze)
 
     def reset_parameters(self):
@@ -187,8 +163,7 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, **options):
         """An Embedding holding a copy of ``embeddings`` (rows, dim); frozen unless freeze=False."""
-        if embeddings.ndim != 2:
-            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        validation.check_pretrained_embeddings(embeddings)
         rows, dim = embeddings.shape
         return cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze, **options)
 
@@ -271,25 +246,23 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A layer over one axis ``dim`` of its input (Softmax, LogSoftmax). dim=None is PyTorch's
+    deprecated implicit choice, with its warning (see :func:`functional.softmax`)."""
+
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     def forward(self, x):
         return F.softmax(x, self.dim, _stacklevel=5)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
+class LogSoftmax(_AlongDim):
     def forward(self, x):
         return F.log_softmax(x, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

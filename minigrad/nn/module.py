@@ -2,7 +2,6 @@
 train/eval flag, and converts to and from a ``state_dict``. The mathematics lives in the
 ops; a module's ``forward`` only calls them.
 """
-import operator
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -120,8 +119,7 @@ class Module:
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                               remove_duplicate)
+                yield from child.named_modules(memo, _join(prefix, name), remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -136,31 +134,29 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named(self, table, recurse=True):
+    def _named(self, table, prefix, recurse):
+        """(dotted name, value) of each entry of ``table`` ("_parameters" or "_buffers") in this
+        module (and, with ``recurse``, its sub-modules); one shared tensor is listed once."""
         seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
-        for prefix, module in modules:
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
             for name, value in getattr(module, table).items():
                 if value is None or id(value) in seen:
                     continue
                 seen.add(id(value))
-                yield (f"{prefix}.{name}" if prefix else name), value
+                yield _join(module_prefix, name), value
 
     def named_parameters(self, prefix="", recurse=True):
-        for name, p in self._named("_parameters", recurse):
-            yield (f"{prefix}.{name}" if prefix else name), p
+        return self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix="", recurse=True):
-        for name, b in self._named("_buffers", recurse):
-            yield (f"{prefix}.{name}" if prefix else name), b
+        return self._named("_buffers", prefix, recurse)
 
     def buffers(self, recurse=True):
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
+        return (b for _, b in self.named_buffers(recurse=recurse))
 
     # ------------------------------------------------------------ state
     def train(self, mode: bool = True):
@@ -174,11 +170,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.zero_()
+        """Forget the gradients of every parameter; see zero_grads."""
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True):
         for p in self.parameters():
@@ -201,7 +194,7 @@ class Module:
             for table in (module._parameters, module._buffers):
                 for name, value in table.items():
                     if value is not None:
-                        entries[f"{module_prefix}.{name}" if module_prefix else name] = value
+                        entries[_join(module_prefix, name)] = value
         return entries
 
     def load_state_dict(self, state_dict, strict: bool = True):
@@ -312,6 +305,22 @@ class Module:
         return main + ")"
 
 
+def zero_grads(params, set_to_none: bool = True) -> None:
+    """Forget every gradient (``set_to_none=True``, PyTorch's default) or fill them with
+    zeros, so the next backward starts from nothing instead of adding to the last one.
+    ``Module.zero_grad`` and ``Optimizer.zero_grad`` both call this."""
+    for p in params:
+        if set_to_none:
+            p.grad = None
+        elif p.grad is not None:
+            p.grad.zero_()                   # in place, the gradient's own memory
+
+
+def _join(prefix: str, name: str) -> str:
+    """The dotted name of ``name`` inside ``prefix`` ("fc1" + "weight" -> "fc1.weight")."""
+    return f"{prefix}.{name}" if prefix else name
+
+
 def _note_module(error, module):
     """Add a note naming the sub-module that raised: "in module 'fc2' of Net: Linear(...)".
 
@@ -354,94 +363,3 @@ class _IncompatibleKeys(tuple):
         if not self[0] and not self[1]:
             return "<All keys matched successfully>"
         return f"_IncompatibleKeys(missing_keys={self[0]}, unexpected_keys={self[1]})"
-
-
-class Sequential(Module):
-    """Modules applied one after another; ``Sequential(a, b)(x) == b(a(x))``."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], dict):
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            for i, module in enumerate(modules):
-                self.add_module(str(i), module)
-
-    def forward(self, x):
-        for module in self._modules.values():
-            x = module(x)
-        return x
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):        # model[:2] is a network too, as in PyTorch
-            return Sequential(OrderedDict(list(self._modules.items())[i]))
-        return list(self._modules.values())[i]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-
-class ModuleList(Module):
-    """A list of modules, registered under the names "0", "1", ... as ``torch.nn.ModuleList``,
-    so ``parameters()`` and ``state_dict()`` (keys ``"0.weight"``...) see them. It has no
-    ``forward``: the network that holds it decides how to call its modules."""
-
-    def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.extend(modules)
-
-    def _key(self, i):
-        """The name of the module at index ``i`` (negative counts from the end)."""
-        i = operator.index(i)
-        if not -len(self) <= i < len(self):
-            raise IndexError(f"index {i} is out of range")
-        return str(i % len(self))
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return ModuleList(list(self._modules.values())[i])
-        return self._modules[self._key(i)]
-
-    def __setitem__(self, i, module):
-        self._modules[self._key(i)] = module      # in place: the names keep their order
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        """Put ``module`` before ``index``: each later module moves up one name."""
-        index = min(max(index + len(self) if index < 0 else index, 0), len(self))   # as list.insert
-        for i in range(len(self), index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-
-    def __repr__(self):
-        # PyTorch's layout, with a run of equal modules on one line: "(0-2): 3 x Linear(...)"
-        if not self._modules:
-            return "ModuleList()"
-        runs = []                                 # [first index, last index, repr]
-        for i, module in enumerate(self):
-            text = repr(module)
-            if runs and runs[-1][2] == text:
-                runs[-1][1] = i
-            else:
-                runs.append([i, i, text])
-        lines = [f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}" for a, b, text in runs]
-        return "ModuleList(\n  " + "\n  ".join(line.replace("\n", "\n  ") for line in lines) + "\n)"

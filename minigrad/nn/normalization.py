@@ -18,11 +18,12 @@ import warnings
 
 import numpy as np
 
+from .. import validation
 from ..device import cpu_only
-from ..functional import cat
+from ..tensor_functions import cat
 from ..ops.batchnorm import _channels
 from ..ops.normalization import renorm_correction, two_pass_moments
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import dtype_or_default, Tensor
 from . import functional as F
 from . import init
 from .batchnorm import _BatchNorm
@@ -32,7 +33,7 @@ from .pooling import per_rank
 
 def _register_affine(module, shape, weight: bool, bias: bool, dtype) -> None:
     """weight (ones) and bias (zeros) of ``shape``, or None where they are switched off."""
-    dtype = np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
+    dtype = dtype_or_default(dtype)
     module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if weight else None)
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if weight and bias else None)
 
@@ -125,7 +126,7 @@ class GroupNorm(Module):
         cpu_only(device, "modules")
         if num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
-                             f"({num_groups}): {F._divisors_hint(num_channels)}")
+                             f"({num_groups}): {validation.divisors_hint(num_channels)}")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         _register_affine(self, (num_channels,), affine, bias, dtype)

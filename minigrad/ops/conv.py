@@ -17,7 +17,7 @@ Equations. Numbered once, here; the tests and lessons 7 and 8 cite these labels.
     (CV.1)  xp[n, c, lo + i] = x[n, c, i], and 0 in the padding
     (CV.2)  X[n, c, k, o] = xp[n, c, s*o + r*k]               the windows: a view of xp, no copy
     (CV.3)  y[n, f, o] = b[f] + sum_{c in block(f)} sum_k W[f, c, k] X[n, c, k, o]
-  With X reshaped to the matrix cols[g, (c, k), (o, n)] (the one copy: "im2col") and W to
+  With X reshaped to the matrices cols[g, (c, k), (o, n)] (the one copy: "im2col") and W to
   w[g, f, (c, k)], (CV.3) is one matrix product per group: y[g] = w[g] @ cols[g].
 
   Backward. G = dL/dy, shaped like y. y is linear in b, W and X, so each gradient is
@@ -35,16 +35,28 @@ Equations. Numbered once, here; the tests and lessons 7 and 8 cite these labels.
             positions it was read from; a position read by several windows sums theirs. For a
             fixed kernel offset k the positions s*o + r*k, over all o, are the strided slice
             r*k : r*k + s*(O - 1) + 1 : s of every axis, so (CV.7) is prod(K) strided
-            additions of whole (C, *O, N) arrays (see fold_windows), not a loop over positions.
+            additions of whole (S*C, *O, M) arrays (see Memory layout and fold_windows), not a
+            loop over positions.
     (CV.8)  dx[n, c, i] = dxp[n, c, lo + i]                    the padding is a constant: dropped
 
-Memory layout. The equations index X[n, c, k, o]; the arrays store them in the order
-(c, k, o, n), with the batch axis last: xp is kept as (C, *P, N). Then a window's row for fixed
-(c, k) runs over (o, n), and for stride 1 each run of the last output axis, times N, is one
-contiguous block of memory. The copy into cols (CV.3), the one matrix product per group
-(cols is (G, C/G * prod K, prod O * N)), and the prod(K) additions of (CV.7) all stream long
-contiguous rows instead of rows as short as the last output axis (24 values for LeNet's
-first layer). Only x, y, G and dx are transposed, one pass each.
+Memory layout. The equations index X[n, c, k, o]; the arrays store the batch axis cut in two,
+N = S * M: S blocks of samples outermost and M samples innermost. xp is kept as (S*C, *P, M),
+the windows X as (S*C, *K, *O, M), cols as (S, G, C/G * prod K, prod O * M) (one matrix product
+per block and group, and "cols[g]" above is the S blocks side by side). samples_innermost
+picks one of two cuts per layer:
+  batch last, M = N (S = 1): a window's row for fixed (c, k) runs over (o, n), and for stride 1
+      each run of the last output axis, times N, is one contiguous block of memory. The copy
+      into cols, the matrix product and the prod(K) additions of (CV.7) stream long rows
+      instead of rows as short as the last output axis (10 values for LeNet's second layer).
+      The price: x, y, G and dx are transposed, and moving the batch axis is a slow copy (each
+      value moves by a stride of N).
+  batch first, M = 1 (S = N): x, y, G and dx keep PyTorch's (N, C, *S) order and nothing is
+      transposed (x read as one sample of N*C channels, as pooling does), at the price of the
+      short rows.
+Per position, y and G have F channels and cols has C prod K rows: when F > C prod K the two
+transposes cost more than the short rows save, and the layer runs batch first (CIFAR's first
+layer, 3 -> 32 channels with a 3x3 kernel); every other layer runs batch last. The README
+("Convolutions") gives the timings.
 
 Saved for backward: cols (prod(K) times the input's size, the price of not copying the windows
 a second time) and the weight. Validation and PyTorch's error messages live in
@@ -62,6 +74,12 @@ from ..autograd import Function
 def output_size(padded, kernel, stride, dilation):
     """O_j = floor((P_j - r_j (K_j - 1) - 1) / s_j) + 1 for every spatial axis j."""
     return tuple((p - r * (k - 1) - 1) // s + 1 for p, k, s, r in zip(padded, kernel, stride, dilation))
+
+
+def samples_innermost(n, c, f, kernel):
+    """M, the samples the arrays keep innermost (see Memory layout): 1 (batch first) when the
+    output has more channels than a window has entries, F > C prod K, else N (batch last)."""
+    return 1 if f > c * math.prod(kernel) else n
 
 
 def batch_last(a):
@@ -136,34 +154,40 @@ class ConvNd(Function):
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation, groups):
         n, c = x.shape[:2]
         f, kernel = weight.shape[0], weight.shape[2:]
-        xp = pad_batch_last(x, padding)                                # (CV.1) (C, *P, N)
-        X = window_view(xp, kernel, stride, dilation)                  # (CV.2) (C, *K, *O, N)
+        m = samples_innermost(n, c, f, kernel)                         # M = N or 1 (Memory layout)
+        s = n // m
+        # x read as M samples of S*C channels: itself for M = N, one sample of N*C channels for M = 1
+        xp = pad_batch_last(x.reshape((m, s * c) + x.shape[2:]), padding)     # (CV.1) (S*C, *P, M)
+        X = window_view(xp, kernel, stride, dilation)                  # (CV.2) (S*C, *K, *O, M)
         out = X.shape[1 + len(kernel):-1]
-        # reshaping the strided view copies it: the im2col matrix, (G, C/G * prod K, prod O * N)
-        cols = X.reshape(groups, c // groups * math.prod(kernel), math.prod(out) * n)
+        # reshaping the strided view copies it: the im2col matrices, (S, G, C/G * prod K, prod O * M)
+        cols = X.reshape(s, groups, c // groups * math.prod(kernel), math.prod(out) * m)
         w = weight.reshape(groups, f // groups, -1)                    # (G, F/G, C/G * prod K)
-        y = np.matmul(w, cols).reshape((f,) + out + (n,))              # (CV.3) (F, *O, N)
+        y = np.matmul(w, cols)                                         # (CV.3) (S, G, F/G, prod O * M)
         if bias is not None:
-            y += bias.reshape((f,) + (1,) * (len(out) + 1))            # (CV.3) + b[f]
+            y += bias.reshape(groups, f // groups, 1)                  # (CV.3) + b[f]
         ctx.save_for_backward(cols, weight)
-        ctx.geometry = (xp.shape, padding, stride, dilation, groups)
-        return batch_first(y)                                          # (N, F, *O)
+        ctx.geometry = (x.shape, xp.shape, m, padding, stride, dilation, groups)
+        return batch_first(y.reshape((s * f,) + out + (m,))).reshape((n, f) + out)   # (N, F, *O)
 
     @staticmethod
     def backward(ctx, grad):
         cols, weight = ctx.saved_tensors
-        padded_shape, padding, stride, dilation, groups = ctx.geometry
-        f = grad.shape[1]
-        # G batch last, as y was made: (G, F/G, prod O * N)
-        g = batch_last(grad).reshape(groups, f // groups, -1)
+        x_shape, padded_shape, m, padding, stride, dilation, groups = ctx.geometry
+        (n, f), out = grad.shape[:2], grad.shape[2:]
+        s = n // m
+        # G laid out as y was made: (S, G, F/G, prod O * M)
+        g = batch_last(grad.reshape((m, s * f) + out)).reshape(s, groups, f // groups, -1)
         dx = dweight = dbias = None
         if ctx.needs_input_grad[0]:
             w = weight.reshape(groups, f // groups, -1)
-            dcols = np.matmul(w.transpose(0, 2, 1), g)                 # (CV.6) (G, C/G prod K, prod O * N)
-            dX = dcols.reshape((padded_shape[0],) + weight.shape[2:] + grad.shape[2:] + (grad.shape[0],))
-            dx = unpad_batch_first(fold_windows(dX, padded_shape[1:-1], stride, dilation), padding)  # (CV.7-8)
+            dcols = np.matmul(w.transpose(0, 2, 1), g)                 # (CV.6) (S, G, C/G prod K, prod O * M)
+            dX = dcols.reshape(padded_shape[:1] + weight.shape[2:] + out + (m,))
+            dxp = fold_windows(dX, padded_shape[1:-1], stride, dilation)           # (CV.7) (S*C, *P, M)
+            dx = unpad_batch_first(dxp, padding).reshape(x_shape)                 # (CV.8)
         if ctx.needs_input_grad[1]:
-            dweight = np.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)   # (CV.5)
+            # (CV.5) one product per block of samples, summed over the blocks
+            dweight = np.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            dbias = g.sum(axis=2).reshape(f)                           # (CV.4)
+            dbias = g.sum(axis=(0, 3)).reshape(f)                      # (CV.4)
         return dx, dweight, dbias

@@ -26,6 +26,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+def needs_grad(ctx, i: int) -> bool:
+    """Whether input i of the op needs a gradient. ``ctx.needs_input_grad`` has one entry per
+    positional argument given, so an optional input left out (a bias) counts as not needing one."""
+    return len(ctx.needs_input_grad) > i and ctx.needs_input_grad[i]
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, x, y):
@@ -35,7 +41,9 @@ class Add(Function):
     @staticmethod
     def backward(ctx, grad):
         # z = x + y:  dz/dx = dz/dy = 1
-        return unbroadcast(grad, ctx.shapes[0]), unbroadcast(grad, ctx.shapes[1])
+        dx = unbroadcast(grad, ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        dy = unbroadcast(grad, ctx.shapes[1]) if ctx.needs_input_grad[1] else None
+        return dx, dy
 
 
 class Sub(Function):
@@ -47,8 +55,9 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         # z = x - y:  dz/dx = 1, dz/dy = -1
+        dx = unbroadcast(grad, ctx.shapes[0]) if ctx.needs_input_grad[0] else None
         dy = -unbroadcast(grad, ctx.shapes[1]) if ctx.needs_input_grad[1] else None
-        return unbroadcast(grad, ctx.shapes[0]), dy
+        return dx, dy
 
 
 class Mul(Function):
@@ -111,91 +120,88 @@ class Pow(Function):
         return dx, dy
 
 
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        z = np.exp(x)
-        ctx.save_for_backward(z)
+class _Unary(Function):
+    """z = f(x) elementwise, with a backward that needs one saved array: the output z where
+    dz/dx is a function of z alone (e^x, tanh, sigmoid, max(x, 0)), else the input x. A
+    subclass states ``f(x)``, ``dx(g, saved)`` (the chain rule (AD.1): g times dz/dx) and,
+    if it needs x, ``saves_input = True``."""
+
+    saves_input = False
+
+    @classmethod
+    def forward(cls, ctx, x):
+        z = cls.f(x)
+        ctx.save_for_backward(x if cls.saves_input else z)
         return z
 
+    @classmethod
+    def backward(cls, ctx, grad):
+        (saved,) = ctx.saved_tensors
+        return cls.dx(grad, saved)
+
+
+class Exp(_Unary):
+    f = staticmethod(np.exp)
+
     @staticmethod
-    def backward(ctx, grad):
+    def dx(g, z):
         # z = e^x:  dz/dx = e^x = z (reuse the output)
-        (z,) = ctx.saved_tensors
-        return grad * z
+        return g * z
 
 
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log(x)
+class Log(_Unary):
+    f, saves_input = staticmethod(np.log), True
 
     @staticmethod
-    def backward(ctx, grad):
+    def dx(g, x):
         # z = ln x:  dz/dx = 1 / x
-        (x,) = ctx.saved_tensors
-        return grad / x
+        return g / x
 
 
-class Abs(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.abs(x)
+class Abs(_Unary):
+    f, saves_input = staticmethod(np.abs), True
 
     @staticmethod
-    def backward(ctx, grad):
+    def dx(g, x):
         # z = |x|:  dz/dx = sign(x) (0 at x = 0, as PyTorch)
-        (x,) = ctx.saved_tensors
-        return grad * np.sign(x)
+        return g * np.sign(x)
 
 
-class ReLU(Function):
+class ReLU(_Unary):
     @staticmethod
-    def forward(ctx, x):
-        z = np.maximum(x, 0)
-        ctx.save_for_backward(z)
-        return z
+    def f(x):
+        return np.maximum(x, 0)
 
     @staticmethod
-    def backward(ctx, grad):
-        # (R.1) z = max(x, 0):  dz/dx = 1 where x > 0, else 0 (PyTorch takes 0 at x = 0)
-        (z,) = ctx.saved_tensors
-        return grad * (z > 0)
+    def dx(g, z):
+        # z = max(x, 0):  dz/dx = 1 where x > 0, else 0 (PyTorch takes 0 at x = 0);
+        # z > 0 exactly where x > 0, so the saved output answers it
+        return g * (z > 0)                                              # (R.1)
 
 
-class Sigmoid(Function):
+class Sigmoid(_Unary):
     @staticmethod
-    def forward(ctx, x):
+    def f(x):
         # s = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2: the same function, but it
         # never evaluates e^(large), so no overflow warning at large |x|
-        z = 0.5 * (1 + np.tanh(0.5 * x))
-        ctx.save_for_backward(z)
-        return z
+        return 0.5 * (1 + np.tanh(0.5 * x))
 
     @staticmethod
-    def backward(ctx, grad):
+    def dx(g, s):
         # ds/dx = s (1 - s), times g: built in one new array instead of three
-        (z,) = ctx.saved_tensors
-        dx = 1 - z
-        dx *= z
-        dx *= grad
+        dx = 1 - s
+        dx *= s
+        dx *= g
         return dx
 
 
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        z = np.tanh(x)
-        ctx.save_for_backward(z)
-        return z
+class Tanh(_Unary):
+    f = staticmethod(np.tanh)
 
     @staticmethod
-    def backward(ctx, grad):
+    def dx(g, z):
         # d tanh(x)/dx = 1 - tanh(x)^2
-        (z,) = ctx.saved_tensors
-        return grad * (1 - z * z)
+        return g * (1 - z * z)
 
 
 class Dropout(Function):

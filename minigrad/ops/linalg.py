@@ -2,28 +2,17 @@
     dL/dX = G @ W^T        dL/dW = X^T @ G
 (both follow from Z_ij = sum_k X_ik W_kj).
 """
-import math
-
 import numpy as np
 
+from .. import validation
 from ..autograd import Function
-from .elementwise import unbroadcast
-
-
-def _matmul_shape_error(a_shape, b_shape):
-    return RuntimeError(
-        f"mat1 and mat2 shapes cannot be multiplied "
-        f"({'x'.join(map(str, a_shape))} and {'x'.join(map(str, b_shape))})")
+from .elementwise import needs_grad, unbroadcast
 
 
 class MatMul(Function):
     @staticmethod
     def forward(ctx, x, w):
-        if x.ndim == 0 or w.ndim == 0:
-            raise RuntimeError("both arguments to matmul need to be at least 1D, "
-                               f"but they are {x.ndim}D and {w.ndim}D")
-        if x.shape[-1] != w.shape[-2 if w.ndim > 1 else 0]:
-            raise _matmul_shape_error(x.shape, w.shape)
+        validation.check_matmul(x, w)
         ctx.save_for_backward(x, w)
         return np.matmul(x, w)
 
@@ -58,14 +47,7 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
-        if x.shape[-1] != weight.shape[1]:
-            # PyTorch names the input as a matrix: every leading axis folded into rows
-            raise _matmul_shape_error((math.prod(x.shape[:-1]), x.shape[-1]), weight.shape[::-1])
-        if x.dtype.kind != "f":
-            raise RuntimeError(
-                f"mat1 and mat2 must have the same dtype, but got {x.dtype} and {weight.dtype}: "
-                "a linear layer needs floating-point input; convert it with x.float() "
-                "(a NumPy array with x.astype(np.float32))")
+        validation.check_linear(x, weight)
         ctx.save_for_backward(x, weight)
         y = x @ weight.T
         if bias is not None:
@@ -80,7 +62,7 @@ class Linear(Function):
         dx = grad @ weight if ctx.needs_input_grad[0] else None
         dw = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
         db = None
-        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        if needs_grad(ctx, 2):
             # (L.3) written as the product 1^T G: for a tall, narrow G (4096 samples, 2 outputs)
             # BLAS sums its rows about ten times faster than g2.sum(axis=0) does
             db = np.ones(len(g2), g2.dtype) @ g2

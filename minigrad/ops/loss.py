@@ -1,12 +1,10 @@
-"""Losses, fused so that forward and backward are each one numerically stable step."""
-import warnings
-
+"""Losses, fused so that forward and backward are each one numerically stable step. Their
+checks and messages are in :mod:`minigrad.validation`, one call at the top of each forward."""
 import numpy as np
 
+from .. import validation
 from ..autograd import Function
 from .elementwise import unbroadcast
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 def _log_softmax(x, axis):
@@ -14,54 +12,6 @@ def _log_softmax(x, axis):
     # every exponent <= 0, so nothing overflows even for logits of +-1e4
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-def _check_cross_entropy(logits, target, ignore_index=-100, name="cross_entropy"):
-    """One cheap test for the usual case; the diagnosis runs only when it fails."""
-    if (logits.ndim != 2 or logits.dtype.kind != "f" or target.dtype.kind not in "iu"
-            or target.shape != logits.shape[:1]):
-        raise _cross_entropy_error(logits, target, name)
-    classes = logits.shape[1]
-    outside = ((target < 0) | (target >= classes)) & (target != ignore_index)
-    if target.size and outside.any():
-        bad = target[outside][0]
-        raise IndexError(
-            f"Target {bad} is out of bounds. The logits have {classes} classes, so targets must "
-            f"be in [0, {classes - 1}]: give the last layer out_features equal to the number "
-            "of classes")
-
-
-def _cross_entropy_error(logits, target, name):
-    if logits.ndim != 2:
-        noun = "logits" if name == "cross_entropy" else "input"
-        fix = (f"did you swap them? The call is {name}({noun}, target)"
-               if logits.ndim == 1 and target.ndim == 2 else
-               f"for one sample use {noun}.unsqueeze(0) and a target of shape (1,)"
-               if logits.ndim == 1 else "flatten the extra axes into N first")
-        return RuntimeError(f"{name} expects {noun} of shape (N, C), got shape "
-                            f"{tuple(logits.shape)}: {fix}")
-    if logits.dtype.kind != "f":
-        return NotImplementedError(f"\"log_softmax\" not implemented for {logits.dtype}: "
-                                   f"{name} needs floating-point input; convert it with .float()")
-    if target.dtype.kind not in "iu" and target.ndim == 2:
-        return RuntimeError(
-            f"{name} expects class indices of shape (N,) as target, got a {target.dtype} "
-            f"array of shape {tuple(target.shape)}: if its rows are one-hot, use target.argmax(1)")
-    if target.dtype.kind not in "iu":
-        return RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {target.dtype}: the target of "
-            f"{name} holds class indices; convert it with target.long() (a NumPy array "
-            "with target.astype(np.int64))")
-    if target.ndim == 1:
-        return ValueError(f"Expected input batch_size ({logits.shape[0]}) to match target "
-                          f"batch_size ({target.shape[0]}).")
-    return ValueError(f"{name} expects a target of shape (N,) = ({logits.shape[0]},), "
-                      f"got shape {tuple(target.shape)}")
 
 
 class LogSoftmax(Function):
@@ -79,7 +29,7 @@ class LogSoftmax(Function):
         return grad - np.exp(z) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
-class CrossEntropy(Function):
+class CrossEntropyLoss(Function):
     """L = -log softmax(logits)[target], averaged (or summed) over the batch, as
     ``torch.nn.functional.cross_entropy``; with PyTorch's options:
 
@@ -96,11 +46,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, logits, target, reduction="mean", weight=None, ignore_index=-100,
                 label_smoothing=0.0):
-        _check_reduction(reduction)
-        _check_cross_entropy(logits, target, ignore_index)
-        _check_class_weight(weight, logits.shape[1])
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        validation.check_cross_entropy(logits, target, reduction, weight, ignore_index, label_smoothing)
         logp = _log_softmax(logits, axis=1)
         rows, target, w_y = _picked(target, weight, ignore_index, logits.dtype)
         losses = -logp[rows, target] * (w_y * (1 - label_smoothing))               # (CE.2)
@@ -130,40 +76,24 @@ class CrossEntropy(Function):
         return dlogits * _reduction_scale(grad, w_y, ctx.reduction), None
 
 
-def _warn_if_broadcast(x, y):
-    if isinstance(y, np.ndarray) and y.shape != x.shape:
-        # broadcasting (N, 1) against (N,) gives an (N, N) loss: almost always a bug
-        warnings.warn(f"Using a target size {y.shape} that is different to the input size "
-                      f"{x.shape}. This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", stacklevel=5)
-
-
 class MSELoss(Function):
     """L = mean((x - y)^2) (or the sum, or elementwise)."""
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
-        _check_reduction(reduction)
-        if x.dtype.kind != "f":
-            raise NotImplementedError(f"\"mse_loss\" not implemented for {x.dtype}: the input (the "
-                                      "model's output) must be floating point; convert it with .float()")
-        _warn_if_broadcast(x, y)
-        diff = x - y
-        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+        validation.check_mse_loss(x, y, reduction)
+        diff = _difference(ctx, x, y, reduction)
         ctx.save_for_backward(diff)
         return _pointwise_reduced(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        # dL/dx = 2 (x - y) * g  (divided by n for the mean);  dL/dy = -dL/dx
+        # dl/dx = 2 (x - y), times g (divided by n for the mean);  dl/dy = -dl/dx
         (diff,) = ctx.saved_tensors
-        dx = 2 * diff * grad
-        if ctx.reduction == "mean":
-            dx = dx / diff.size
-        return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+        return _difference_grads(ctx, 2 * diff, grad)
 
 
-# ---------------------------------------------------------------- binary, L1 and NLL losses; class weights
+# ---------------------------------------------------------------- binary, L1 and NLL losses, and the reductions
 def _pointwise_reduced(losses, reduction):
     """The elementwise losses, their mean or their sum."""
     if reduction == "none":
@@ -176,16 +106,19 @@ def _pointwise_scale(grad, size, reduction):
     return grad / size if reduction == "mean" else grad
 
 
-def _check_same_size(x, y, name):
-    if np.shape(y) != x.shape:
-        raise ValueError(f"Using a target size ({_size(np.shape(y))}) that is different to the input "
-                         f"size ({_size(x.shape)}) is deprecated. Please ensure they have the same "
-                         f"size: {name} compares them elementwise; reshape one to the other "
-                         "(e.g. target.view_as(input), or input.squeeze(1))")
+def _difference(ctx, x, y, reduction):
+    """x - y for a loss of the difference (mse, l1, smooth l1), noting on ctx what
+    :func:`_difference_grads` needs."""
+    ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+    return x - y
 
 
-def _size(shape):
-    return f"minigrad.Size([{', '.join(map(str, shape))}])"
+def _difference_grads(ctx, slope, grad):
+    """(dL/dx, dL/dy) of a loss of the difference x - y (mse, l1, smooth l1), from its slope
+    dl/dx per element: dl/dy = -dl/dx, each summed back over any broadcast of x or y."""
+    dx = slope * _pointwise_scale(grad, slope.size, ctx.reduction)
+    return (unbroadcast(dx, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+            unbroadcast(-dx, ctx.shapes[1]) if ctx.needs_input_grad[1] else None)
 
 
 class BCELoss(Function):
@@ -199,12 +132,7 @@ class BCELoss(Function):
 
     @staticmethod
     def forward(ctx, x, y, weight=None, reduction="mean"):
-        _check_reduction(reduction)
-        _check_same_size(x, y, "binary_cross_entropy")
-        if x.size and (x.min() < 0 or x.max() > 1):
-            raise RuntimeError("all elements of input should be between 0 and 1: binary_cross_entropy "
-                               "takes probabilities; for logits use binary_cross_entropy_with_logits "
-                               "(nn.BCEWithLogitsLoss), or put a sigmoid before this loss")
+        validation.check_binary_cross_entropy(x, y, reduction)
         with np.errstate(divide="ignore"):
             log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
         w = 1 if weight is None else weight.astype(x.dtype)
@@ -218,7 +146,7 @@ class BCELoss(Function):
         x, y, w = ctx.saved_tensors
         g = _pointwise_scale(grad, x.size, ctx.reduction)
         # (BCE.2) dl/dx = w (x - y) / (x (1 - x)), the denominator kept >= 1e-12 as PyTorch does
-        dx = g * w * (x - y) / np.maximum(x * (1 - x), 1e-12)
+        dx = g * w * (x - y) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
         dy = None
         if ctx.needs_input_grad[1]:
             # (BCE.3) dl/dy = w (log(1 - x) - log x): PyTorch does not clamp these logs, so at
@@ -228,7 +156,7 @@ class BCELoss(Function):
         return dx, dy
 
 
-class BCEWithLogits(Function):
+class BCEWithLogitsLoss(Function):
     """Sigmoid and binary cross-entropy in one stable step, as
     ``torch.nn.functional.binary_cross_entropy_with_logits``.
 
@@ -241,11 +169,7 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, weight=None, pos_weight=None, reduction="mean"):
-        _check_reduction(reduction)
-        if np.shape(y) != x.shape:
-            raise ValueError(f"Target size ({_size(np.shape(y))}) must be the same as input size "
-                             f"({_size(x.shape)}): reshape one to the other (e.g. "
-                             "target.view_as(input), or input.squeeze(1))")
+        validation.check_binary_cross_entropy_with_logits(x, y, reduction)
         softplus = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         w = 1 if weight is None else weight.astype(x.dtype)
         extra = 0 if pos_weight is None else pos_weight.astype(x.dtype) - 1      # pos_weight - 1
@@ -260,8 +184,10 @@ class BCEWithLogits(Function):
         g = _pointwise_scale(grad, x.size, ctx.reduction)
         # (BCE.5) dl/dx = w ((1 - y) - (1 + (pos_weight - 1) y) sigmoid(-x)); without
         # pos_weight that is w (sigmoid(x) - y)
-        sigmoid_neg = 0.5 * (1 - np.tanh(0.5 * x))
-        dx = g * w * ((1 - y) - (1 + extra * y) * sigmoid_neg)
+        dx = None
+        if ctx.needs_input_grad[0]:
+            sigmoid_neg = 0.5 * (1 - np.tanh(0.5 * x))
+            dx = g * w * ((1 - y) - (1 + extra * y) * sigmoid_neg)
         # (BCE.6) dl/dy = w (-x + (pos_weight - 1) softplus(-x))
         dy = g * w * (extra * softplus - x) if ctx.needs_input_grad[1] else None
         return dx, dy
@@ -272,10 +198,8 @@ class L1Loss(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
-        _check_reduction(reduction)
-        _warn_if_broadcast(x, y)
-        diff = x - y
-        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
+        validation.check_l1_loss(x, y, reduction)
+        diff = _difference(ctx, x, y, reduction)
         ctx.save_for_backward(np.sign(diff))
         return _pointwise_reduced(np.abs(diff), reduction)
 
@@ -283,8 +207,7 @@ class L1Loss(Function):
     def backward(ctx, grad):
         # (L1.2) dl/dx = sign(x - y) (0 where x = y, as PyTorch), dl/dy = -dl/dx
         (sign,) = ctx.saved_tensors
-        dx = sign * _pointwise_scale(grad, sign.size, ctx.reduction)
-        return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+        return _difference_grads(ctx, sign, grad)
 
 
 class SmoothL1Loss(Function):
@@ -295,15 +218,11 @@ class SmoothL1Loss(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean", beta=1.0):
-        _check_reduction(reduction)
-        if beta < 0:
-            raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-        _warn_if_broadcast(x, y)
-        diff = x - y
+        validation.check_smooth_l1_loss(x, y, reduction, beta)
+        diff = _difference(ctx, x, y, reduction)
         near = np.abs(diff) < beta
         quadratic = 0.5 * diff * diff / beta if beta > 0 else 0
         losses = np.where(near, quadratic, np.abs(diff) - 0.5 * beta)             # (SL1.1)
-        ctx.reduction, ctx.shapes = reduction, (np.shape(x), np.shape(y))
         # (SL1.2) dl/dx = (x - y) / beta where |x - y| < beta, else sign(x - y); dl/dy = -dl/dx
         ctx.save_for_backward(np.where(near, diff / (beta if beta > 0 else 1), np.sign(diff)))
         return _pointwise_reduced(losses.astype(diff.dtype, copy=False), reduction)
@@ -311,8 +230,7 @@ class SmoothL1Loss(Function):
     @staticmethod
     def backward(ctx, grad):
         (slope,) = ctx.saved_tensors
-        dx = slope * _pointwise_scale(grad, slope.size, ctx.reduction)           # (SL1.2)
-        return unbroadcast(dx, ctx.shapes[0]), unbroadcast(-dx, ctx.shapes[1])
+        return _difference_grads(ctx, slope, grad)                               # (SL1.2)
 
 
 class NLLLoss(Function):
@@ -325,9 +243,7 @@ class NLLLoss(Function):
 
     @staticmethod
     def forward(ctx, input, target, reduction="mean", weight=None, ignore_index=-100):
-        _check_reduction(reduction)
-        _check_cross_entropy(input, target, ignore_index, name="nll_loss")
-        _check_class_weight(weight, input.shape[1])
+        validation.check_cross_entropy(input, target, reduction, weight, ignore_index, name="nll_loss")
         rows, target, w_y = _picked(target, weight, ignore_index, input.dtype)
         ctx.shape, ctx.reduction = input.shape, reduction
         ctx.save_for_backward(target, w_y)
@@ -369,8 +285,3 @@ def _reduction_scale(grad, w_y, reduction):
         return grad[:, None]
     return grad / w_y.sum() if reduction == "mean" else grad
 
-
-def _check_class_weight(weight, classes):
-    if weight is not None and weight.shape != (classes,):
-        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight.shape)}")

@@ -80,7 +80,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from .batchnorm import _needs
+from .elementwise import needs_grad as _needs
 from .elementwise import unbroadcast
 
 _LANE = 16384       # parameter vectors are repeated up to this length (see _columns)

@@ -20,6 +20,13 @@ def normalize_axis(axis, ndim):
     return tuple(a % ndim for a in axis) if ndim else ()
 
 
+def _note_axes(ctx, x, axis, keepdims):
+    """Keep on ctx what every reduction's backward needs to send g back over x: x's shape, the
+    reduced axes (checked, as PyTorch's dims) and keepdims. Returns the axes."""
+    ctx.shape, ctx.axes, ctx.keepdims = x.shape, normalize_axis(axis, x.ndim), keepdims
+    return ctx.axes
+
+
 def _expand(grad, axes, keepdims):
     """Put back the reduced axes as size-1 axes so ``grad`` broadcasts over the input."""
     return grad if keepdims else np.expand_dims(grad, axes)
@@ -28,10 +35,7 @@ def _expand(grad, axes, keepdims):
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape = x.shape
-        ctx.axes = normalize_axis(axis, x.ndim)
-        ctx.keepdims = keepdims
-        return np.sum(x, axis=ctx.axes, keepdims=keepdims)
+        return np.sum(x, axis=_note_axes(ctx, x, axis, keepdims), keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -42,11 +46,9 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape = x.shape
-        ctx.axes = normalize_axis(axis, x.ndim)
-        ctx.keepdims = keepdims
-        ctx.count = int(np.prod([x.shape[a] for a in ctx.axes]))
-        return np.mean(x, axis=ctx.axes, keepdims=keepdims)
+        axes = _note_axes(ctx, x, axis, keepdims)
+        ctx.count = int(np.prod([x.shape[a] for a in axes]))
+        return np.mean(x, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -58,11 +60,10 @@ class Mean(Function):
 class Max(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.axes = normalize_axis(axis, x.ndim)
-        ctx.keepdims = keepdims
-        z = np.max(x, axis=ctx.axes, keepdims=True)
+        axes = _note_axes(ctx, x, axis, keepdims)
+        z = np.max(x, axis=axes, keepdims=True)
         ctx.save_for_backward(x == z)
-        return z if keepdims else np.squeeze(z, axis=ctx.axes)
+        return z if keepdims else np.squeeze(z, axis=axes)
 
     @staticmethod
     def backward(ctx, grad):

@@ -64,7 +64,8 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, grad):
         # each input gets back its own slice of the gradient
-        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+        parts = np.split(grad, ctx.splits, axis=ctx.axis)
+        return tuple(part if need else None for part, need in zip(parts, ctx.needs_input_grad))
 
 
 class Stack(Function):
@@ -75,8 +76,9 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        n = grad.shape[ctx.axis]
-        return tuple(np.take(grad, i, axis=ctx.axis) for i in range(n))
+        # input i is the slice i of the output along the new axis
+        return tuple(np.take(grad, i, axis=ctx.axis) if need else None
+                     for i, need in enumerate(ctx.needs_input_grad))
 
 
 class SetItem(Function):

@@ -21,6 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd import enable_grad
+from ..nn.module import zero_grads
 from ..tensor import Tensor
 
 
@@ -60,14 +61,8 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget every gradient (``set_to_none=True``, PyTorch's default) or fill them with
-        zeros, so the next backward starts from nothing instead of adding to the last one."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.zero_()                   # in place, the gradient's own memory
+        """Forget the gradients of every parameter of every group; see nn.module.zero_grads."""
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient, by the optimiser's rule.

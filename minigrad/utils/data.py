@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..functional import multinomial, randint, randperm, stack
+from ..factories import multinomial, randint, randperm
+from ..tensor_functions import stack
 from ..tensor import Tensor
 
 

@@ -1,15 +1,17 @@
-"""Tensor factories and the function forms of ops (``minigrad.relu(x)`` and friends)."""
-import builtins
+"""Tensor factories, as PyTorch's: ``minigrad.tensor``, ``zeros``, ``ones``, ``arange``,
+``randn``, ``rand``, ``randint``, ``randperm``, ``normal``, ``multinomial``, ``eye``, ``full``,
+``linspace``, ``empty`` and the ``*_like`` forms. Each makes a new leaf tensor on the CPU; the
+random ones draw from ``minigrad.random``'s generator (or the ``generator=`` given)."""
 import functools
 import inspect
 
 import numpy as np
 
-from . import autograd, ops
-from .compat import numpy_names
+from . import validation
 from .device import cpu_only
 from .random import default_generator
 from .tensor import DEFAULT_DTYPE, Tensor, _sizes, as_array
+from .tensor import dtype_or_default as _dtype
 
 
 # device= on every factory: tensors are made on the CPU, the only device
@@ -27,10 +29,6 @@ def _made_on_cpu(factory):
              for name, default in (("device", None), ("pin_memory", False))]
     make.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])
     return make
-
-
-def _dtype(dtype):
-    return np.dtype(DEFAULT_DTYPE if dtype is None else dtype)
 
 
 @_made_on_cpu
@@ -87,7 +85,7 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
     back (a zero weight gives infinity: drawn only after every positive one, as in PyTorch).
     """
     weights = np.asarray(as_array(input), dtype=np.float64)
-    _check_multinomial(weights, num_samples, replacement)
+    validation.check_multinomial(weights, num_samples, replacement)
     rows = weights.reshape(-1, weights.shape[-1])
     rng = default_generator(generator)
     if replacement:
@@ -100,22 +98,6 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
             keys = rng.standard_exponential(rows.shape) / rows
         out = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
     return Tensor(out.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
-
-
-def _check_multinomial(weights, num_samples, replacement):
-    if weights.ndim not in (1, 2):
-        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {weights.ndim} dims")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
-        raise RuntimeError(f"cannot sample n_sample <= 0 samples (got num_samples={num_samples!r})")
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if np.any(weights.sum(axis=-1) <= 0):
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0): "
-                           "every row needs a positive weight")
-    if not replacement and num_samples > weights.shape[-1]:
-        raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
-                           f"replacement (n_sample={num_samples}, {weights.shape[-1]} categories): "
-                           "pass replacement=True")
 
 
 @_made_on_cpu
@@ -199,226 +181,6 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     return Tensor(values if dtype is None else values.astype(dtype), requires_grad=requires_grad)
 
 
-def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def relu(x):
-    return ops.ReLU.apply(_t(x))
-
-
-def sigmoid(x):
-    return ops.Sigmoid.apply(_t(x))
-
-
-def tanh(x):
-    return ops.Tanh.apply(_t(x))
-
-
-@numpy_names
-def min(x, dim=None, keepdim=False):
-    return _t(x).min(dim, keepdim)
-
-
-@numpy_names
-def argmax(x, dim=None, keepdim=False):
-    return _t(x).argmax(dim, keepdim)
-
-
-def exp(x):
-    return ops.Exp.apply(_t(x))
-
-
-def sqrt(x):
-    return _t(x).sqrt()
-
-
-def log(x):
-    return ops.Log.apply(_t(x))
-
-
-def matmul(a, b):
-    return _t(a) @ _t(b)
-
-
-@numpy_names
-def sum(x, dim=None, keepdim=False):
-    return _t(x).sum(dim, keepdim)
-
-
-@numpy_names
-def mean(x, dim=None, keepdim=False):
-    return _t(x).mean(dim, keepdim)
-
-
-@numpy_names
-def max(x, dim=None, keepdim=False):
-    return _t(x).max(dim, keepdim)
-
-
-def cat(tensors, dim=0):
-    return ops.Cat.apply(*[_t(t) for t in tensors], axis=dim)
-
-
-def stack(tensors, dim=0):
-    return ops.Stack.apply(*[_t(t) for t in tensors], axis=dim)
-
-
-def allclose(a, b, rtol=1e-5, atol=1e-8):
-    return builtins.bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))
-
-
-# ---- PyTorch functions course code reaches for: each is its tensor method
-@numpy_names
-def all(input, dim=None, keepdim=False):
-    return _t(input).all(dim, keepdim)
-
-
-@numpy_names
-def any(input, dim=None, keepdim=False):
-    return _t(input).any(dim, keepdim)
-
-
-@numpy_names
-def softmax(input, dim, dtype=None):
-    return _t(input).softmax(dim, dtype)
-
-
-@numpy_names
-def log_softmax(input, dim, dtype=None):
-    return _t(input).log_softmax(dim, dtype)
-
-
-def clamp(input, min=None, max=None):
-    return _t(input).clamp(min, max)
-
-
-clip = clamp
-
-
-def pow(input, exponent):
-    """``input ** exponent``; either may be a number (``minigrad.pow(2, x)``)."""
-    return input ** exponent if isinstance(input, Tensor) else _t(exponent).__rpow__(input)
-
-
-def abs(input):
-    return _t(input).abs()
-
-
-def rsqrt(input):
-    return _t(input).rsqrt()
-
-
-def log2(input):
-    return _t(input).log2()
-
-
-def log10(input):
-    return _t(input).log10()
-
-
-def where(condition, input=None, other=None):
-    """``input`` where ``condition`` holds, else ``other`` (either may be a number); with the
-    condition alone, the indices where it holds, one index tensor per axis (``nonzero``)."""
-    if input is None and other is None:
-        return tuple(Tensor._wrap(i) for i in np.nonzero(as_array(condition)))
-    if not isinstance(input, Tensor):
-        input = Tensor(np.asarray(input, dtype=as_array(other).dtype if isinstance(other, Tensor) else None))
-    return input.where(condition, other)
-
-
-def eq(input, other):
-    return _t(input) == other
-
-
-def ne(input, other):
-    return _t(input) != other
-
-
-def lt(input, other):
-    return _t(input) < other
-
-
-def le(input, other):
-    return _t(input) <= other
-
-
-def gt(input, other):
-    return _t(input) > other
-
-
-def ge(input, other):
-    return _t(input) >= other
-
-
-def equal(input, other):
-    return _t(input).equal(other)
-
-
-def numel(input):
-    return _t(input).numel()
-
-
-def flatten(input, start_dim=0, end_dim=-1):
-    return _t(input).flatten(start_dim, end_dim)
-
-
-def chunk(input, chunks, dim=0):
-    return _t(input).chunk(chunks, dim)
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    return _t(tensor).split(split_size_or_sections, dim)
-
-
-def sort(input, dim=-1, descending=False, stable=False):
-    return _t(input).sort(dim, descending, stable)
-
-
-def argsort(input, dim=-1, descending=False, stable=False):
-    return _t(input).argsort(dim, descending, stable)
-
-
-def topk(input, k, dim=-1, largest=True, sorted=True):
-    return _t(input).topk(k, dim, largest, sorted)
-
-
-def histc(input, bins=100, min=0, max=0):
-    return _t(input).histc(bins, min, max)
-
-
-def histogram(input, bins, range=None, weight=None, density=False):
-    return _t(input).histogram(bins, range=range, weight=weight, density=density)
-
-
-class inference_mode:
-    """``with minigrad.inference_mode():`` or ``@minigrad.inference_mode()``: evaluation
-    without a graph. minigrad has no separate inference tensors, so this is ``no_grad``
-    (``inference_mode(False)`` changes nothing, as in PyTorch)."""
-
-    def __new__(cls, mode=True):
-        if callable(mode):                  # used bare, as @minigrad.inference_mode
-            return cls(True)(mode)
-        return super().__new__(cls)
-
-    def __init__(self, mode=True):
-        self.mode = mode
-
-    def __enter__(self):
-        self._grad_mode = autograd.set_grad_enabled(autograd.is_grad_enabled() and not self.mode)
-
-    def __exit__(self, *exc_info):
-        self._grad_mode.__exit__(*exc_info)
-
-    def __call__(self, function):
-        @functools.wraps(function)
-        def run(*args, **kwargs):
-            with inference_mode(self.mode):
-                return function(*args, **kwargs)
-
-        return run
-
-
 @_made_on_cpu
 def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (float32 by default)."""
@@ -435,7 +197,3 @@ def empty(*size, dtype=None, requires_grad=False) -> Tensor:
 @_made_on_cpu
 def empty_like(t, dtype=None, requires_grad=False) -> Tensor:
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
-def flatten(input, start_dim=0, end_dim=-1):
-    """Merge dims start_dim..end_dim into one, as ``torch.flatten``: flatten(x, 1) turns the
-    (N, C, H, W) feature maps of a conv net into (N, C*H*W) rows for a Linear layer."""
-    return _t(input).flatten(start_dim, end_dim)
