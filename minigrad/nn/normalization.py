@@ -22,12 +22,13 @@ from .. import validation
 from ..device import cpu_only
 from ..tensor_functions import cat
 from ..ops.batchnorm import _channels
-from ..ops.normalization import moments, renorm_correction
+from ..ops.normalization import renorm_correction, two_pass_moments
 from ..tensor import dtype_or_default, Tensor
 from . import functional as F
 from . import init
 from .batchnorm import _BatchNorm
 from .module import Module, Parameter
+from .pooling import per_rank
 
 
 def _register_affine(module, shape, weight: bool, bias: bool, dtype) -> None:
@@ -189,22 +190,12 @@ class _InstanceNorm(_BatchNorm):
             self.momentum if self.momentum is not None else 0.0, self.eps)
 
 
-class InstanceNorm1d(_InstanceNorm):
-    """Instance normalization of (N, C, L) or (C, L) input; statistics over L."""
-
-    _NO_BATCH_DIM = 2
-
-
-class InstanceNorm2d(_InstanceNorm):
-    """Instance normalization of (N, C, H, W) or (C, H, W) input; statistics over H, W."""
-
-    _NO_BATCH_DIM = 3
-
-
-class InstanceNorm3d(_InstanceNorm):
-    """Instance normalization of (N, C, D, H, W) or (C, D, H, W) input; statistics over D, H, W."""
-
-    _NO_BATCH_DIM = 4
+InstanceNorm1d = per_rank(_InstanceNorm, "InstanceNorm1d", "Instance normalization of (N, C, L) or (C, L) "
+                          "input; statistics over L.", _NO_BATCH_DIM=2)
+InstanceNorm2d = per_rank(_InstanceNorm, "InstanceNorm2d", "Instance normalization of (N, C, H, W) or "
+                          "(C, H, W) input; statistics over H, W.", _NO_BATCH_DIM=3)
+InstanceNorm3d = per_rank(_InstanceNorm, "InstanceNorm3d", "Instance normalization of (N, C, D, H, W) or "
+                          "(C, D, H, W) input; statistics over D, H, W.", _NO_BATCH_DIM=4)
 
 
 # ------------------------------------------------------------------ beyond PyTorch
@@ -255,7 +246,7 @@ class _BatchRenorm(_BatchNormVariant):
         self._check_input_dim(input)
         self._check_num_features(input)
         momentum = self._momentum_for_this_batch()
-        _, mean, var = moments(_channels(input._data), (0, 2))          # (BN.1)-(BN.2)
+        _, mean, var = two_pass_moments(_channels(input._data), (0, 2))  # (BN.1)-(BN.2), as BatchNorm
         r, d = renorm_correction(mean.ravel(), var.ravel(), self.running_mean._data,
                                  self.running_var._data, self.eps, self.r_max, self.d_max)   # (NF.6)
         dtype = self.weight.dtype
@@ -268,22 +259,12 @@ class _BatchRenorm(_BatchNormVariant):
         return f"{super().extra_repr()}, r_max={self.r_max}, d_max={self.d_max}"
 
 
-class BatchRenorm1d(_BatchRenorm):
-    """Batch Renormalization of (N, C) or (N, C, L) input; statistics over N (and L)."""
-
-    _RANKS = (2, 3)
-
-
-class BatchRenorm2d(_BatchRenorm):
-    """Batch Renormalization of (N, C, H, W) input; statistics over N, H, W."""
-
-    _RANKS = (4,)
-
-
-class BatchRenorm3d(_BatchRenorm):
-    """Batch Renormalization of (N, C, D, H, W) input; statistics over N, D, H, W."""
-
-    _RANKS = (5,)
+BatchRenorm1d = per_rank(_BatchRenorm, "BatchRenorm1d", "Batch Renormalization of (N, C) or (N, C, L) "
+                         "input; statistics over N (and L).", _RANKS=(2, 3))
+BatchRenorm2d = per_rank(_BatchRenorm, "BatchRenorm2d", "Batch Renormalization of (N, C, H, W) input; "
+                         "statistics over N, H, W.", _RANKS=(4,))
+BatchRenorm3d = per_rank(_BatchRenorm, "BatchRenorm3d", "Batch Renormalization of (N, C, D, H, W) input; "
+                         "statistics over N, D, H, W.", _RANKS=(5,))
 
 
 class _GhostBatchNorm(_BatchNormVariant):
@@ -328,19 +309,9 @@ class _GhostBatchNorm(_BatchNormVariant):
             super().extra_repr().split(", ", 1)[1]
 
 
-class GhostBatchNorm1d(_GhostBatchNorm):
-    """Ghost BatchNorm of (N, C) or (N, C, L) input."""
-
-    _RANKS = (2, 3)
-
-
-class GhostBatchNorm2d(_GhostBatchNorm):
-    """Ghost BatchNorm of (N, C, H, W) input."""
-
-    _RANKS = (4,)
-
-
-class GhostBatchNorm3d(_GhostBatchNorm):
-    """Ghost BatchNorm of (N, C, D, H, W) input."""
-
-    _RANKS = (5,)
+GhostBatchNorm1d = per_rank(_GhostBatchNorm, "GhostBatchNorm1d", "Ghost BatchNorm of (N, C) or (N, C, L) input.",
+                            _RANKS=(2, 3))
+GhostBatchNorm2d = per_rank(_GhostBatchNorm, "GhostBatchNorm2d", "Ghost BatchNorm of (N, C, H, W) input.",
+                            _RANKS=(4,))
+GhostBatchNorm3d = per_rank(_GhostBatchNorm, "GhostBatchNorm3d", "Ghost BatchNorm of (N, C, D, H, W) input.",
+                            _RANKS=(5,))

@@ -5,6 +5,13 @@ from .conv_arguments import ntuple
 from .module import Module
 
 
+def per_rank(base, name: str, doc=None, **attributes):
+    """The subclass ``name`` of ``base`` that sets only class attributes (the rank of its
+    input): how a family's 1d, 2d and 3d members are made, one line each."""
+    return type(base)(name, (base,), {"__doc__": doc, "__module__": base.__module__,
+                                       "__qualname__": name, **attributes})
+
+
 class _MaxPoolNd(Module):
     _D = 0                       # spatial axes, set by each subclass
 
@@ -25,16 +32,7 @@ class _MaxPoolNd(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool1d(_MaxPoolNd):
-    _D = 1
-
-
-class MaxPool2d(_MaxPoolNd):
-    _D = 2
-
-
-class MaxPool3d(_MaxPoolNd):
-    _D = 3
+MaxPool1d, MaxPool2d, MaxPool3d = (per_rank(_MaxPoolNd, f"MaxPool{d}d", _D=d) for d in (1, 2, 3))
 
 
 class _AvgPoolNd(Module):
@@ -67,12 +65,7 @@ class AvgPool1d(_AvgPoolNd):
         super().__init__(single(kernel_size), single(stride), single(padding), ceil_mode, count_include_pad)
 
 
-class AvgPool2d(_AvgPoolNd):
-    _D = 2
-
-
-class AvgPool3d(_AvgPoolNd):
-    _D = 3
+AvgPool2d, AvgPool3d = (per_rank(_AvgPoolNd, f"AvgPool{d}d", _D=d) for d in (2, 3))
 
 
 class _AdaptivePoolNd(Module):
@@ -96,21 +89,13 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
         super().__init__(output_size)
 
 
-class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
-    _D = 2
-
-
-class AdaptiveAvgPool3d(AdaptiveAvgPool1d):
-    _D = 3
+AdaptiveAvgPool2d, AdaptiveAvgPool3d = (per_rank(AdaptiveAvgPool1d, f"AdaptiveAvgPool{d}d", _D=d)
+                                        for d in (2, 3))
 
 
 class AdaptiveMaxPool1d(_AdaptivePoolNd):
     _KIND, _D = "max", 1
 
 
-class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
-    _D = 2
-
-
-class AdaptiveMaxPool3d(AdaptiveMaxPool1d):
-    _D = 3
+AdaptiveMaxPool2d, AdaptiveMaxPool3d = (per_rank(AdaptiveMaxPool1d, f"AdaptiveMaxPool{d}d", _D=d)
+                                        for d in (2, 3))

@@ -53,16 +53,28 @@ with every sum over S, and (BN.4) with weight and bias broadcast against x. The 
             weight * r, and the chain rule through the two products gives
             dweight = r * sum_i g_i x_hat_i + d * sum_i g_i.
 
-Precision, as in :mod:`minigrad.ops.batchnorm`: the mean is found in two passes (a first
-estimate, then the mean of what is left), the other sums run in the input's dtype, and the
-per-group results (mean, var, inv_std) are kept in float64. Outputs have the input's dtype.
+Precision. The sums run in the input's dtype and the per-set results (mean, var, inv_std) are
+kept in float64; outputs have the input's dtype. mean and var come from one pass, the sums of
+x and of x^2 (:func:`moments`), which loses no more than a digit while a set's mean is
+no larger than its spread; a set with a larger mean (1000 +- 0.01, say) makes :func:`moments`
+find the mean in two passes (:func:`two_pass_moments`), as :mod:`minigrad.ops.batchnorm` does
+(see its Precision). Batch Renormalization's r and d take the two-pass statistics always: they
+correct BatchNorm's normalisation, which is computed that way.
 
-Speed. In every member's view but BatchNorm's, S is the trailing axes, so the sets are the rows
-of an (M, n) matrix: their sums are a matrix-vector product with a vector of ones, and the sums
-of products a row-wise dot product (``np.vecdot``), both about three times as fast as
-``np.sum`` in float32 and without temporaries (:func:`_sum`, :func:`_dot`). Any other S takes
-``np.sum``; the numbers are the same to rounding.
+Speed. The code works on two views of one array, both without copies: the sets S as the rows of
+an (M, n) matrix (M sets of n values; S is moved last first when it is not the trailing axes,
+which happens only for BatchNorm's S), and the axes along which weight and bias vary as the
+columns of an (A, B) matrix, with each parameter spread out to one vector of B (a small copy,
+:func:`_columns`). Every pass is then a loop over long contiguous rows: a per-set number times
+a row (:func:`_row_loops` keeps NumPy from copying that number out first), a parameter vector
+times a row, or a sum. The sums over S are a matrix-vector product with a vector of ones and a
+row-wise dot product (``np.vecdot``), the parameter gradients a product with ones and an
+``einsum`` down the columns: loops that read without writing a temporary, several times as
+fast as ``np.sum`` over axes. Each pass reads or writes the whole array, so their number sets
+the time: the forward makes four (x - mean, x_hat, y, y + bias) and reads x twice, the backward
+makes five and reads six times.
 """
+import contextlib
 import math
 
 import numpy as np
@@ -71,63 +83,108 @@ from ..autograd import Function
 from .elementwise import needs_grad as _needs
 from .elementwise import unbroadcast
 
+_LANE = 16384       # parameter vectors are repeated up to this length (see _columns)
 
-def _sum(a: np.ndarray, axes: tuple) -> np.ndarray:
-    """sum_j a_j over S = ``axes``, with size 1 kept on them, in a's dtype.
 
-    When S is the trailing axes (every member's view but BatchNorm's), the sets are the rows
-    of an (M, n) view, and their sums one matrix-vector product with ones: BLAS does it about
-    three times as fast as ``a.sum(axis)`` for float32.
+def _sets_last(axes: tuple, ndim: int) -> tuple:
+    """The axis order that puts S last (the identity when S is already the trailing axes)."""
+    return tuple(i for i in range(ndim) if i not in axes) + tuple(axes)
+
+
+def _ordered(a, order):
+    """a (x, or a parameter that broadcasts against x) with its axes in ``order``."""
+    if a is None or order == tuple(range(len(order))):
+        return a
+    return a.reshape((1,) * (len(order) - a.ndim) + a.shape).transpose(order)
+
+
+def _columns(shape: tuple, weight, bias) -> tuple:
+    """(k, t): weight and bias vary only along axes k, k+1, ... of x, and the (A, B) view has
+    B = t * prod(shape[k:]) columns, each parameter vector repeated t times along axis k - 1.
+
+    NumPy broadcasts a vector over rows shorter than its buffer (8192 elements) by copying it
+    into that buffer row after row, which makes a product about twice as slow as over long
+    rows. So the parameters are repeated (a small copy) into a vector of up to _LANE values,
+    t a power of two that divides prod(shape[:k]).
     """
-    rows = _rows(a, axes)
-    if rows is None:
-        return a.sum(axis=axes, keepdims=True)
-    return (rows @ np.ones(rows.shape[1], a.dtype)).reshape(_kept(a.shape, axes))
+    params = [p.shape for p in (weight, bias) if p is not None]
+    varying = (1,) * len(shape) + (np.broadcast_shapes(*params) if params else ())
+    varying = varying[len(varying) - len(shape):]
+    k = next((i for i, size in enumerate(varying) if size != 1), len(shape))
+    per_copy = math.prod(shape[k:])
+    most = _LANE // per_copy if per_copy else 1
+    t = math.gcd(math.prod(shape[:k]), 1 << (most.bit_length() - 1)) if most else 1
+    return k, t
 
 
-def _dot(a: np.ndarray, b: np.ndarray, axes: tuple) -> np.ndarray:
-    """sum_j a_j b_j over S, as :func:`_sum` (a row-wise dot product, without a temporary)."""
-    rows_a, rows_b = _rows(a, axes), _rows(b, axes)
-    if rows_a is None or rows_b is None:
-        return np.sum(a * b, axis=axes, keepdims=True)
-    return np.vecdot(rows_a, rows_b).reshape(_kept(a.shape, axes))
+def _view(shape, k, t) -> tuple:
+    """(A, B) of :func:`_columns`."""
+    return math.prod(shape[:k]) // t, t * math.prod(shape[k:])
 
 
-def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum a down to a parameter's ``shape``: :func:`unbroadcast`, with the leading axes summed
-    by BLAS (ones times the (M, rest) view), as :func:`_sum` does for the trailing ones."""
-    extra = a.ndim - len(shape)
-    if extra and a.flags.c_contiguous:
-        lead = math.prod(a.shape[:extra])
-        a = (np.ones(lead, a.dtype) @ a.reshape(lead, math.prod(a.shape[extra:]))).reshape(a.shape[extra:])
-    return unbroadcast(a, shape)
-
-
-def _rows(a, axes):
-    """a as an (M, n) view whose rows are the sets S, if S is a's trailing axes; else None."""
-    first = a.ndim - len(axes)
-    if axes != tuple(range(first, a.ndim)) or not a.flags.c_contiguous:
+def _along(param, shape, k, t):
+    """param, broadcast against x's ``shape``, as one contiguous vector: axes k, k+1, ...
+    flattened and repeated t times."""
+    if param is None:
         return None
-    return a.reshape(math.prod(a.shape[:first]), math.prod(a.shape[first:]))
+    full = param.reshape((1,) * (len(shape) - param.ndim) + param.shape)     # size 1 before k
+    return np.tile(np.broadcast_to(full[(0,) * k], shape[k:]).reshape(-1), t)
 
 
-def _kept(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+def _summed_to(lane, shape, k, param_shape, order):
+    """A parameter's gradient from that of its vector: (NF.2), the adjoint of broadcasting,
+    i.e. the sums over the t copies and over the axes along which it was broadcast, then the
+    parameter's own axis order and shape back."""
+    full = (1,) * (len(order) - len(param_shape)) + tuple(param_shape)
+    ordered = tuple(full[i] for i in order)
+    grad = unbroadcast(lane.reshape((-1,) + shape[k:]), ordered[k:])
+    return grad.reshape(ordered).transpose(np.argsort(order)).reshape(param_shape)
 
 
-def moments(x: np.ndarray, axes: tuple) -> tuple:
-    """(x - mean, mean, var) over ``axes`` (kept as size-1 axes): (BN.1)-(BN.2).
+@contextlib.contextmanager
+def _row_loops(n: int):
+    """Run the block with NumPy's ufunc buffer no longer than a row of n (n >= 512).
 
-    x - mean has x's dtype; mean and var are float64. The mean is found in two passes, so that
-    no digit of the spread is lost (see Precision in :mod:`minigrad.ops.batchnorm`).
+    A ufunc that broadcasts one number per row over rows shorter than its buffer (8192
+    elements) copies that number out into the buffer first, a pass more; with a buffer of at
+    most a row it loops over the rows in place, about 1.4 times as fast. For rows shorter
+    than 512 the many short loops cost more than the copy, so the default stays. The buffer
+    size is scoped to ``np.errstate`` (NumPy >= 2.0), so it is restored on the way out.
     """
+    with np.errstate():
+        if n >= 512:
+            np.setbufsize(min(n, 8192) // 16 * 16)
+        yield
+
+
+def moments(rows: np.ndarray) -> tuple:
+    """(x - mean, mean, var) of every row of rows (M, n): (BN.1)-(BN.2), one set per row.
+
+    x - mean (M, n) has x's dtype; mean and var (M,) are float64. One pass first: the sums of
+    x and of x^2, var = mean(x^2) - mean^2. That difference loses the digits in which x^2 and
+    mean^2 agree, none while mean^2 <= var; if a row's mean is larger than its spread, all
+    rows take :func:`two_pass_moments` instead.
+    """
+    n = rows.shape[1]
+    mean = (rows @ np.ones(n, rows.dtype)).astype(np.float64) / n      # (BN.1)
+    var = np.vecdot(rows, rows).astype(np.float64) / n - mean * mean   # (BN.2), one pass
+    if np.all(mean * mean <= var):
+        return rows - mean.astype(rows.dtype)[:, None], mean, var
+    centered, mean, var = two_pass_moments(rows, (1,))
+    return centered, mean[:, 0], var[:, 0]
+
+
+def two_pass_moments(x: np.ndarray, axes: tuple) -> tuple:
+    """(x - mean, mean, var) over ``axes`` of x (kept as size-1 axes), with the mean found in
+    two passes, so that no digit of the spread is lost however large the mean (see Precision
+    in :mod:`minigrad.ops.batchnorm`). x - mean has x's dtype; mean and var are float64."""
     n = math.prod(x.shape[a] for a in axes)
-    estimate = _sum(x, axes) / x.dtype.type(n)                         # (BN.1) first estimate
+    estimate = x.sum(axis=axes, keepdims=True) / x.dtype.type(n)       # (BN.1) first estimate
     centered = x - estimate
-    correction = _sum(centered, axes) / n                              # (BN.1) mean of the rest
+    correction = centered.sum(axis=axes, keepdims=True) / n            # (BN.1) mean of the rest
     centered -= correction.astype(x.dtype)                             # x - mean
     mean = estimate.astype(np.float64) + correction                    # (BN.1)
-    var = _dot(centered, centered, axes).astype(np.float64) / n        # (BN.2)
+    var = np.sum(centered * centered, axis=axes, keepdims=True).astype(np.float64) / n   # (BN.2)
     return centered, mean, var
 
 
@@ -161,45 +218,58 @@ class Normalization(Function):
                 x's shape with size 1 on S), for a caller that keeps running statistics.
         y:      the shape and dtype of x.
     backward(g) -> (dx, dweight, dbias): (NF.1) (or (NF.4)) and (NF.2).
-    Saves x_hat (the shape of x), inv_std (one per mean, float64) and weight: not x.
+    Saves x_hat (as its (M, n) rows), inv_std (M, 1) in x's dtype and the weight's vector: not x.
     """
 
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, *, axes, eps=1e-5, centered=True, stats=None):
-        if centered:
-            x_hat, mean, var = moments(x, axes)                           # (BN.1)-(BN.2)
-            inv_std = 1.0 / np.sqrt(var + eps)                            # (BN.3)
-            x_hat *= inv_std.astype(x.dtype)                              # (BN.3), in place
-            if stats is not None:
-                stats.update(mean=mean, var=var)
-        else:
-            n = math.prod(x.shape[a] for a in axes)
-            inv_std = 1.0 / np.sqrt(_dot(x, x, axes).astype(np.float64) / n + eps)   # (NF.3) inv_rms
-            x_hat = x * inv_std.astype(x.dtype)                           # (NF.3)
-        y = x_hat * weight if weight is not None else x_hat.copy()        # (BN.4)
-        if bias is not None:
-            y += bias                                                     # (BN.4)
+        ctx.param_shapes = [None if p is None else p.shape for p in (weight, bias)]
+        order = _sets_last(axes, x.ndim)
+        x, weight, bias = (_ordered(a, order) for a in (x, weight, bias))   # S last: rows of n
+        sets = x.shape[:x.ndim - len(axes)]
+        rows = x.reshape(math.prod(sets), math.prod(x.shape[len(sets):]))
+        with _row_loops(rows.shape[1]):
+            if centered:
+                x_hat, mean, var = moments(rows)                              # (BN.1)-(BN.2)
+                inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)[:, None]   # (BN.3)
+                x_hat *= inv_std                                              # (BN.3), in place
+                if stats is not None:
+                    kept = sets + (1,) * len(axes)
+                    stats.update({name: v.reshape(kept).transpose(np.argsort(order))
+                                  for name, v in (("mean", mean), ("var", var))})
+            else:
+                n = rows.shape[1]
+                inv_rms = 1.0 / np.sqrt(np.vecdot(rows, rows).astype(np.float64) / n + eps)   # (NF.3)
+                inv_std = inv_rms.astype(x.dtype)[:, None]
+                x_hat = rows * inv_std                                        # (NF.3)
+            k, t = _columns(x.shape, weight, bias)
+            weight = _along(weight, x.shape, k, t)
+            columns = x_hat.reshape(_view(x.shape, k, t))                     # (A, B): a vector per row
+            y = columns * weight if weight is not None else columns.copy()    # (BN.4)
+            if bias is not None:
+                y += _along(bias, x.shape, k, t)                              # (BN.4)
         ctx.save_for_backward(x_hat, inv_std, weight)
-        ctx.axes, ctx.centered = axes, centered
-        ctx.bias_shape = None if bias is None else bias.shape
-        return y
+        ctx.centered, ctx.order, ctx.shape, ctx.columns = centered, order, x.shape, (k, t)
+        return y.reshape(x.shape).transpose(np.argsort(order))
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, inv_std, weight = ctx.saved_tensors
-        axes = ctx.axes
-        n = math.prod(x_hat.shape[a] for a in axes)
-        dweight = dbias = None
-        if weight is not None and _needs(ctx, 1):
-            dweight = _sum_to(grad * x_hat, weight.shape)                         # (NF.2) (BN.10)
-        if ctx.bias_shape is not None and _needs(ctx, 2):
-            dbias = _sum_to(grad, ctx.bias_shape)                                 # (NF.2) (BN.9)
-        dx_hat = grad if weight is None else grad * weight                            # (BN.5)
-        # the / n divides the small per-mean sums, not a whole array
-        projection = _dot(dx_hat, x_hat, axes) / grad.dtype.type(n)
-        dx = x_hat * projection
-        np.subtract(dx_hat, dx, out=dx)                                               # (NF.4)
-        if ctx.centered:
-            dx -= _sum(dx_hat, axes) / grad.dtype.type(n)                             # (NF.1)
-        dx *= inv_std.astype(grad.dtype)                                              # (NF.1) (NF.4)
-        return dx, dweight, dbias
+        x_hat, inv_std, weight = ctx.saved_tensors                # rows (M, n), (M, 1), (B,)
+        (k, t), shape, order, n = ctx.columns, ctx.shape, ctx.order, x_hat.shape[1]
+        g = _ordered(grad, order).reshape(x_hat.shape)
+        columns, dweight, dbias = g.reshape(_view(shape, k, t)), None, None
+        with _row_loops(n):
+            if weight is not None and _needs(ctx, 1):
+                dlane = np.einsum("ab,ab->b", columns, x_hat.reshape(columns.shape))      # (NF.2) (BN.10)
+                dweight = _summed_to(dlane, shape, k, ctx.param_shapes[0], order)
+            if ctx.param_shapes[1] is not None and _needs(ctx, 2):
+                dlane = np.ones(len(columns), g.dtype) @ columns                          # (NF.2) (BN.9)
+                dbias = _summed_to(dlane, shape, k, ctx.param_shapes[1], order)
+            dx_hat = (columns * weight).reshape(g.shape) if weight is not None else g     # (BN.5)
+            # the / n divides the small per-set sums, not a whole array
+            dx = x_hat * (np.vecdot(dx_hat, x_hat) / g.dtype.type(n))[:, None]
+            if ctx.centered:
+                dx += ((dx_hat @ np.ones(n, g.dtype)) / g.dtype.type(n))[:, None]        # (NF.1)
+            np.subtract(dx_hat, dx, out=dx)                                               # (NF.1) (NF.4)
+            dx *= inv_std                                                                 # (NF.1) (NF.4)
+        return dx.reshape(shape).transpose(np.argsort(order)), dweight, dbias
