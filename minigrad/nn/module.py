@@ -363,3 +363,10 @@ class _IncompatibleKeys(tuple):
         if not self[0] and not self[1]:
             return "<All keys matched successfully>"
         return f"_IncompatibleKeys(missing_keys={self[0]}, unexpected_keys={self[1]})"
+
+
+def per_rank(base, name: str, doc=None, **attributes):
+    """The subclass ``name`` of ``base`` that sets only class attributes (the rank of its
+    input): how a family's 1d, 2d and 3d members are made, one line each."""
+    return type(base)(name, (base,), {"__doc__": doc, "__module__": base.__module__,
+                                       "__qualname__": name, **attributes})

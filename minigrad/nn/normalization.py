@@ -27,8 +27,7 @@ from ..tensor import dtype_or_default, Tensor
 from . import functional as F
 from . import init
 from .batchnorm import _BatchNorm
-from .module import Module, Parameter
-from .pooling import per_rank
+from .module import Module, Parameter, per_rank
 
 
 def _register_affine(module, shape, weight: bool, bias: bool, dtype) -> None:

@@ -2,14 +2,7 @@
 the ``F`` function (mathematics in :mod:`minigrad.ops.pool`, equations PL.1-PL.7)."""
 from . import functional as F
 from .conv_arguments import ntuple
-from .module import Module
-
-
-def per_rank(base, name: str, doc=None, **attributes):
-    """The subclass ``name`` of ``base`` that sets only class attributes (the rank of its
-    input): how a family's 1d, 2d and 3d members are made, one line each."""
-    return type(base)(name, (base,), {"__doc__": doc, "__module__": base.__module__,
-                                       "__qualname__": name, **attributes})
+from .module import Module, per_rank
 
 
 class _MaxPoolNd(Module):
