@@ -331,7 +331,8 @@ class Tensor:
         """An op's output that views an input's memory counts that input's writes too."""
         owner = self._data.base
         # NumPy names a view's owner, the array that holds the memory: where it owns it, one
-        # identity test per input decides; other views (as_strided's) need the bounds test
+        # identity test per input decides (an op sees only its inputs, so its output views an
+        # input or that input's owner); other views (as_strided's) need the bounds test
         exact = isinstance(owner, np.ndarray) and owner.base is None
         for a in args:
             if isinstance(a, Tensor):

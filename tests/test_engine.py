@@ -425,6 +425,15 @@ def test_every_kind_of_view_counts_the_writes_to_its_base(view):
     base.add_(1)
     assert fresh._version == 0
 
+
+def test_a_view_of_a_strided_input_counts_its_writes():
+    """An input made with as_strided has no plain owner: the bounds test finds the sharing."""
+    memory = np.arange(12.0)
+    x = mg.from_numpy(np.lib.stride_tricks.as_strided(memory, (3, 4), (32, 8)))
+    seen = x.reshape(-1)                            # a view of the strided view
+    x.mul_(2)
+    assert seen._version == 1 and seen._version_counter is x._version_counter
+
 # ------------------------------------------------------------------ one home for the engine
 def module_imports(path: pathlib.Path, modules) -> set:
     """The minigrad modules that ``path`` imports at module level (not inside functions):
