@@ -183,17 +183,30 @@ def _modified_error(counter, version, array, made_by) -> RuntimeError:
         "(x = x + ...), or call backward before changing it.")
 
 
+def looks_into(view: np.ndarray, array: np.ndarray) -> bool:
+    """May ``view`` (an array with a base) see ``array``'s memory?
+
+    NumPy names a view's owner, the array that holds the memory. Where that owner is an
+    ordinary array owning its memory, identity decides: the view meets ``array`` if ``array``
+    is the owner or another view of it. Other owners (as_strided's, a buffer) need NumPy's
+    bounds test, ``np.may_share_memory``, which costs a few microseconds."""
+    owner = view.base
+    if isinstance(owner, np.ndarray) and owner.base is None:
+        return owner is array or array.base is owner
+    return np.may_share_memory(view, array)
+
+
 def _same_memory(a: np.ndarray, b) -> bool:
     """Is ``a`` the array ``b``, or a view into it? (cheap: fresh arrays have no base)."""
-    return a is b or (a.base is not None and isinstance(b, np.ndarray) and np.may_share_memory(a, b))
+    return a is b or (a.base is not None and isinstance(b, np.ndarray) and looks_into(a, b))
 
 
 def _viewed(array, args, raw, out):
     """The tensor (an input, or the output) whose memory the saved view ``array`` looks into."""
-    if np.may_share_memory(array, out._data):
+    if looks_into(array, out._data):
         return out
     for a, r in zip(args, raw):
-        if isinstance(a, _Tensor) and np.may_share_memory(array, r):
+        if isinstance(a, _Tensor) and looks_into(array, r):
             return a
     return None
 
@@ -249,8 +262,8 @@ class AccumulateGrad(Node):
         self.variable = variable              # the graph keeps the leaf alive, as in PyTorch
         self._pre_hooks = variable._hooks     # hooks on a leaf live on the leaf
 
-    def accumulate(self, grad: np.ndarray) -> None:
-        self.variable._accumulate_grad(grad)
+    def accumulate(self, grad: np.ndarray, alone: bool = False) -> None:
+        self.variable._accumulate_grad(grad, alone)
 
 
 class Function(Node):
@@ -312,7 +325,8 @@ class Function(Node):
             needs = tuple([isinstance(a, _Tensor) and a.requires_grad for a in args])
             if True in needs:
                 ctx.needs_input_grad = needs
-                ctx.next_functions = tuple([(a._edge() if need else None, 0)
+                # an op's output links to its grad_fn, a leaf to its accumulator (Tensor._edge)
+                ctx.next_functions = tuple([((a.grad_fn or a._edge()) if need else None, 0)
                                             for a, need in zip(args, needs)])
                 ctx._output_meta = (out._data.shape, out._data.dtype)
                 if ctx._saved:
@@ -326,24 +340,22 @@ class Function(Node):
         tracked = []
         out_data = out._data
         for array in self._saved:
-            owner = None
             if array is out_data:
                 owner = out
             else:
-                for a, r in zip(args, raw):          # an input itself: the usual case
+                for owner, r in zip(args, raw):      # an input itself: the usual case
                     if array is r:
-                        owner = a if isinstance(a, _Tensor) else None
                         break
-                else:
-                    if isinstance(array, np.ndarray) and array.base is not None:
-                        owner = _viewed(array, args, raw, out)
-            if owner is not None:
-                counter = owner._version_counter
-                # the name of the op that made it, not the node: a node naming itself would be a
-                # reference cycle, freed only by the garbage collector
-                node = self if owner is out else owner.grad_fn
-                made_by = None if node is None else type(node).__name__
-                tracked.append((counter, counter.value, array, made_by))
+                else:                                # a view of one, or an array forward made
+                    owner = (_viewed(array, args, raw, out)
+                             if isinstance(array, np.ndarray) and array.base is not None else None)
+                if not isinstance(owner, _Tensor):
+                    continue
+            counter = owner._version_counter
+            # the name of the op that made it, not the node: a node naming itself would be a
+            # reference cycle, freed only by the garbage collector
+            node = self if owner is out else owner.grad_fn
+            tracked.append((counter, counter.value, array, node and type(node).__name__))
         if tracked:
             self._saved_versions = tuple(tracked)
 
@@ -422,7 +434,7 @@ def _checked_grad(fn, i, grad, parent) -> np.ndarray:
     if grad.shape != shape:
         raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
                            f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
-    return grad.astype(dtype, copy=False)
+    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def _run(roots, keep_graph: bool, capture=None):
@@ -454,18 +466,39 @@ def _run(roots, keep_graph: bool, capture=None):
             captured[node] = g
         if isinstance(node, AccumulateGrad):
             if capture is None:
-                node.accumulate(g)                  # (AD.3) a leaf: grad += g until zero_grad
+                # (AD.3) a leaf: grad += g until zero_grad; an array nothing else refers to (no
+                # other node's gradient, no saved array, no view) may become .grad itself
+                alone = sys.getrefcount(g) == _ONLY_A_LOCAL      # before g is an argument
+                node.accumulate(g, alone)
             continue
-        input_grads = node.run_backward(g)
-        for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
-            if parent is None or pg is None:
-                continue
-            pg = _checked_grad(node, i, pg, parent)
-            # (AD.2) a node used several times receives the sum of the gradients of its uses
-            grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
+        _propagate(node, g, grads)
         if not keep_graph:
             node.release()
     return captured
+
+
+def _propagate(node, grad, grads) -> None:
+    """Run ``node``'s backward and add what each of its inputs receives into ``grads``.
+
+    A function of its own so that nothing but ``grads`` refers to those gradients once it
+    returns (the count :func:`_run` reads to decide whether a leaf may keep its gradient)."""
+    input_grads = node.run_backward(grad)
+    for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
+        if parent is None or pg is None:
+            continue
+        pg = _checked_grad(node, i, pg, parent)
+        # (AD.2) a node used several times receives the sum of the gradients of its uses
+        grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
+
+
+def _references_to_a_local() -> int:
+    """What ``sys.getrefcount`` says of an array only one local name refers to (the count
+    includes the call's own argument, and its exact value depends on the interpreter)."""
+    array = np.empty(0)
+    return sys.getrefcount(array)
+
+
+_ONLY_A_LOCAL = _references_to_a_local()
 
 
 def _root_grads(tensors, grad_tensors, who: str):

@@ -10,12 +10,13 @@ def numpy_names(function):
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        for numpy_name, torch_name in _ALIASES.items():
-            if numpy_name in kwargs:
-                kwargs[torch_name] = kwargs.pop(numpy_name)
-        for unused in ("out", "dtype"):     # np.all(t), np.mean(t) pass out=None, dtype=None
-            if unused in kwargs and kwargs[unused] is None:
-                del kwargs[unused]
+        if kwargs:
+            for numpy_name, torch_name in _ALIASES.items():
+                if numpy_name in kwargs:
+                    kwargs[torch_name] = kwargs.pop(numpy_name)
+            for unused in ("out", "dtype"):     # np.all(t), np.mean(t) pass out=None, dtype=None
+                if unused in kwargs and kwargs[unused] is None:
+                    del kwargs[unused]
         return function(*args, **kwargs)
 
     return call

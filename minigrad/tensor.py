@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import autograd, ops
-from .autograd import AccumulateGrad, RemovableHandle, VersionCounter
+from .autograd import AccumulateGrad, RemovableHandle, VersionCounter, looks_into
 from .compat import numpy_names
 from .ops.reduce import normalize_axis
 from .printing import tensor_repr
@@ -318,28 +318,31 @@ class Tensor:
             self._accumulator = weakref.ref(node)
         return node
 
-    def _accumulate_grad(self, grad: np.ndarray) -> None:
-        """(AD.3) grad += g: the first gradient is copied (it may be a read-only broadcast view,
-        or the very array another input received), later ones are added in place."""
+    def _accumulate_grad(self, grad: np.ndarray, alone: bool = False) -> None:
+        """(AD.3) grad += g, later gradients added in place into the first.
+
+        The first is kept as it is when the engine says nothing else refers to it (``alone``)
+        and it is an ordinary array of self's dtype: writeable, C-ordered, owning its memory.
+        Any other is copied: it may be a read-only broadcast view, an array an op saved, the
+        very array another input received, or a gradient the caller passed and still holds.
+        PyTorch's AccumulateGrad makes the same choice (it steals a gradient no one shares)."""
         if self._grad is None:
-            self._grad = Tensor._wrap(np.array(grad, dtype=self._data.dtype))
+            flags = grad.flags
+            if not (alone and flags.owndata and flags.writeable and flags.c_contiguous
+                    and grad.dtype == self._data.dtype):
+                grad = np.array(grad, dtype=self._data.dtype)
+            self._grad = Tensor._wrap(grad)
         else:
             self._grad._data += grad
             self._grad._version_counter.value += 1
 
     def _share_version_of_input(self, args) -> None:
-        """An op's output that views an input's memory counts that input's writes too."""
-        owner = self._data.base
-        # NumPy names a view's owner, the array that holds the memory: where it owns it, one
-        # identity test per input decides (an op sees only its inputs, so its output views an
-        # input or that input's owner); other views (as_strided's) need the bounds test
-        exact = isinstance(owner, np.ndarray) and owner.base is None
+        """An op's output that views an input's memory counts that input's writes too (an op
+        sees only its inputs, so its output views an input or that input's owner)."""
         for a in args:
-            if isinstance(a, Tensor):
-                r = a._data
-                if (owner is r or owner is r.base) if exact else np.may_share_memory(self._data, r):
-                    self._version_counter = a._version_counter
-                    return
+            if isinstance(a, Tensor) and looks_into(self._data, a._data):
+                self._version_counter = a._version_counter
+                return
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
@@ -464,7 +467,7 @@ class Tensor:
         records = self._records(args)
         if not records and op in _UFUNCS and not kwargs:
             try:                                 # outside the graph: one pass, in self's memory
-                _UFUNCS[op](self._data, _raw(args[0]), out=self._data, casting="same_kind")
+                _UFUNCS[op](self._data, _raw(args[0]), out=self._data)   # casting: same_kind
             except (TypeError, ValueError):
                 pass                             # a wrong shape or dtype: the general path says so
             else:

@@ -134,13 +134,14 @@ def check_cross_entropy(logits, target, reduction, weight, ignore_index, label_s
             or target.shape != logits.shape[:1]):
         raise _cross_entropy_error(logits, target, name)
     classes = logits.shape[1]
-    outside = ((target < 0) | (target >= classes)) & (target != ignore_index)
-    if target.size and outside.any():
-        bad = target[outside][0]
-        raise IndexError(
-            f"Target {bad} is out of bounds. The logits have {classes} classes, so targets must "
-            f"be in [0, {classes - 1}]: give the last layer out_features equal to the number "
-            "of classes")
+    if target.size and (target.min() < 0 or target.max() >= classes):  # out of range, or ignored
+        outside = ((target < 0) | (target >= classes)) & (target != ignore_index)
+        if outside.any():
+            bad = target[outside][0]
+            raise IndexError(
+                f"Target {bad} is out of bounds. The logits have {classes} classes, so targets "
+                f"must be in [0, {classes - 1}]: give the last layer out_features equal to the "
+                "number of classes")
     if weight is not None and weight.shape != (classes,):
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
@@ -273,6 +274,16 @@ def check_same_dtype(dtype, **named):
 
 def check_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
     """F.batch_norm's arguments, with PyTorch's error types and messages."""
+    # one cheap test for the usual case (every vector (C,) and of the input's dtype); the
+    # diagnosis below runs only when it fails
+    if eps > 0.0 and momentum is not None and input.ndim >= 2 and input.dtype.kind == "f":
+        vector = input.shape[1:2]
+        for t in (running_mean, running_var, weight, bias):
+            if t is not None and (t.shape != vector or t.dtype != input.dtype):
+                break
+        else:
+            if (running_mean is None) == (running_var is None) and (training or running_mean is not None):
+                return
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:

@@ -211,6 +211,86 @@ def test_retain_grad_accumulates_and_a_leaf_ignores_it():
         mg.ones(2).retain_grad()
 
 
+# ------------------------------------------------------------------ a leaf's first gradient
+class _Handed(mg.autograd.Function):
+    """y = 2x, whose backward hands out an array it made (and says where it is)."""
+    made = None
+    keep = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = 2 * grad
+        _Handed.made = out if _Handed.keep else weakref.ref(out)
+        return out
+
+
+def test_a_leaf_keeps_a_gradient_nothing_else_refers_to():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    _Handed.keep = False
+    _Handed.apply(x).sum().backward()
+    assert _Handed.made() is x.grad._data          # not copied (PyTorch steals it too)
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_gradient_someone_else_holds_is_copied():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    _Handed.keep = True
+    try:
+        _Handed.apply(x).sum().backward()
+        assert not np.shares_memory(_Handed.made, x.grad._data)
+    finally:
+        _Handed.keep, _Handed.made = False, None
+
+
+def test_leaves_sharing_one_gradient_array_get_their_own():
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    y = ((a + b) * 1).sum()        # Add hands both inputs the array Mul's backward made
+    y.backward(retain_graph=True)
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad.mul_(10)
+    assert b.grad.tolist() == [1.0, 1.0]
+    y.backward()
+    assert a.grad.tolist() == [11.0, 11.0] and b.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_saved_array_handed_back_as_a_gradient_stays_intact():
+    class Scale(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(np.full_like(x, 3.0))
+            return 3 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (three,) = ctx.saved_tensors
+            return three                           # d(3x)/dx for a sum: the saved array itself
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = Scale.apply(x).sum()
+    y.backward(retain_graph=True)
+    x.grad.zero_()
+    y.backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_a_gradient_given_to_backward_or_seen_by_a_hook_is_not_the_leafs():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    g = mg.tensor([5.0, 6.0])
+    x.backward(g)
+    x.grad.add_(1)
+    assert g.tolist() == [5.0, 6.0]
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    w.register_hook(seen.append)
+    (w * 2).sum().backward()
+    w.grad.add_(1)
+    assert seen[0].tolist() == [2.0, 2.0] and w.grad.tolist() == [3.0, 3.0]
+
+
 def test_hooks_see_and_replace_the_gradient_and_can_be_removed():
     def build(lib):
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)

@@ -95,8 +95,10 @@ class _BatchNorm(Module):
 
     def _check_num_features(self, input):
         """PyTorch's message for a wrong C, and what it means for this layer."""
+        if input.shape[1] == self.num_features:
+            return
         stat = "running_mean" if self.running_mean is not None else "weight"
-        if input.shape[1] != self.num_features and getattr(self, stat) is not None:
+        if getattr(self, stat) is not None:
             raise RuntimeError(
                 f"{stat} should contain {input.shape[1]} elements not {self.num_features}: "
                 f"{type(self).__name__}({self.num_features}) expects input with "
@@ -107,19 +109,21 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         self._check_num_features(input)
         exponential_average_factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.add_(1)
+        tracked = self.num_batches_tracked
+        if self.training and self.track_running_stats and tracked is not None:
+            tracked.add_(1)
             if self.momentum is None:           # cumulative average: the k-th batch weighs 1/k
-                exponential_average_factor = 1.0 / float(self.num_batches_tracked)
+                exponential_average_factor = 1.0 / float(tracked)
+        running_mean, running_var = self.running_mean, self.running_var
         # batch statistics in training, and in eval mode when there are no running statistics
-        bn_training = self.training or (self.running_mean is None and self.running_var is None)
+        bn_training = self.training or (running_mean is None and running_var is None)
         # the running statistics are passed when they are used (eval) or updated (training
         # with tracking); in training without tracking they must stay untouched
         use_stats = not self.training or self.track_running_stats
         return F.batch_norm(
             input,
-            self.running_mean if use_stats else None,
-            self.running_var if use_stats else None,
+            running_mean if use_stats else None,
+            running_var if use_stats else None,
             self.weight, self.bias, bn_training, exponential_average_factor, self.eps)
 
     def extra_repr(self) -> str:

@@ -113,14 +113,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if training:
         _verify_batch_size(input.shape)
-    stats = dict(running_mean=_raw(running_mean), running_var=_raw(running_var), eps=eps)
-    validation.check_batch_norm(_raw(input), stats["running_mean"], stats["running_var"],
-                                _raw(weight), _raw(bias), training, momentum, eps)
-    if training and input.shape[0] == 0:
+    mean, var = _raw(running_mean), _raw(running_var)
+    validation.check_batch_norm(_raw(input), mean, var, _raw(weight), _raw(bias), training, momentum, eps)
+    if not training:
+        return BatchNormEval.apply(input, weight, bias, running_mean=mean, running_var=var, eps=eps)
+    if input.shape[0] == 0:
         return _empty_batch(input, weight, bias)
-    if training:
-        return BatchNorm.apply(input, weight, bias, momentum=momentum, **stats)
-    return BatchNormEval.apply(input, weight, bias, **stats)
+    return BatchNorm.apply(input, weight, bias, running_mean=mean, running_var=var, momentum=momentum,
+                           eps=eps)
 
 
 def _empty_batch(input, weight, bias):

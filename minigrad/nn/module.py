@@ -309,10 +309,12 @@ def zero_grads(params, set_to_none: bool = True) -> None:
     """Forget every gradient (``set_to_none=True``, PyTorch's default) or fill them with
     zeros, so the next backward starts from nothing instead of adding to the last one.
     ``Module.zero_grad`` and ``Optimizer.zero_grad`` both call this."""
-    for p in params:
-        if set_to_none:
+    if set_to_none:
+        for p in params:
             p.grad = None
-        elif p.grad is not None:
+        return
+    for p in params:
+        if p.grad is not None:
             p.grad.zero_()                   # in place, the gradient's own memory
 
 

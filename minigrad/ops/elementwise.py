@@ -190,9 +190,18 @@ class ReLU(_Unary):
 class Sigmoid(_Unary):
     @staticmethod
     def f(x):
-        # s = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2: the same function, but it
-        # never evaluates e^(large), so no overflow warning at large |x|
-        return 0.5 * (1 + np.tanh(0.5 * x))
+        # s = 1 / (1 + e^-x), as PyTorch computes it, in one new array. (tanh, the other way to
+        # write it, costs twice as much in NumPy and loses the tail: in float32 1 + tanh(-10) is 0.)
+        z = np.negative(x)
+        if z.size and z.max() > 80:
+            # e^z overflows for z above ~88 (float32) and s is 0 there, the float nearest the
+            # true value: NumPy's overflow warning would say nothing wrong happened
+            with np.errstate(over="ignore"):
+                s = np.asarray(np.exp(z))
+        else:
+            s = np.asarray(np.exp(z))
+        s += 1
+        return np.reciprocal(s, out=s)
 
     @staticmethod
     def dx(g, s):

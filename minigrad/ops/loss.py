@@ -48,13 +48,17 @@ class CrossEntropyLoss(Function):
                 label_smoothing=0.0):
         validation.check_cross_entropy(logits, target, reduction, weight, ignore_index, label_smoothing)
         logp = _log_softmax(logits, axis=1)
+        ctx.reduction, ctx.smoothing, ctx.weight = reduction, label_smoothing, weight
+        if weight is None and not label_smoothing and not (target == ignore_index).any():
+            # every sample weighs 1 (w_y = None below): the mean of -logp[target_n]
+            ctx.save_for_backward(logp, target, None)
+            return _reduced(-logp[np.arange(len(target)), target], None, reduction)  # (CE.1)
         rows, target, w_y = _picked(target, weight, ignore_index, logits.dtype)
         losses = -logp[rows, target] * (w_y * (1 - label_smoothing))               # (CE.2)
         if label_smoothing:
             w_c = np.ones(logp.shape[1], logp.dtype) if weight is None else weight.astype(logp.dtype)
             spread = label_smoothing / logp.shape[1]
             losses -= (logp @ w_c) * spread * (w_y != 0)                           # (CE.2)
-        ctx.reduction, ctx.smoothing, ctx.weight = reduction, label_smoothing, weight
         ctx.save_for_backward(logp, target, w_y)
         return _reduced(losses, w_y, reduction)                                    # (CE.3)
 
@@ -66,14 +70,16 @@ class CrossEntropyLoss(Function):
         logp, target, w_y = ctx.saved_tensors
         n, classes = logp.shape
         p = np.exp(logp)   # (CE.1) softmax(logits)
-        dlogits = p.copy()
+        dlogits = p.copy() if ctx.smoothing else p
         dlogits[np.arange(n), target] -= 1                                        # (CE.1)
-        dlogits *= (w_y * (1 - ctx.smoothing))[:, None]
+        if w_y is not None:
+            dlogits *= (w_y * (1 - ctx.smoothing))[:, None]
         if ctx.smoothing:
             w_c = np.ones(classes, p.dtype) if ctx.weight is None else ctx.weight.astype(p.dtype)
             spread = (ctx.smoothing / classes) * (w_y != 0)[:, None]
             dlogits += spread * (p * w_c.sum() - w_c)
-        return dlogits * _reduction_scale(grad, w_y, ctx.reduction), None
+        dlogits *= _reduction_scale(grad, w_y, ctx.reduction, n)
+        return dlogits, None
 
 
 class MSELoss(Function):
@@ -267,7 +273,7 @@ class NLLLoss(Function):
         target, w_y = ctx.saved_tensors
         dinput = np.zeros(ctx.shape, dtype=w_y.dtype)
         dinput[np.arange(len(target)), target] = -w_y   # (NLL.2)
-        return dinput * _reduction_scale(grad, w_y, ctx.reduction), None
+        return dinput * _reduction_scale(grad, w_y, ctx.reduction, len(target)), None
 
 
 def _picked(target, weight, ignore_index, dtype):
@@ -281,19 +287,29 @@ def _picked(target, weight, ignore_index, dtype):
 
 
 def _reduced(losses, w_y, reduction):
-    """(CE.3) the per-sample losses, their sum, or their sum over sum_n w_y."""
+    """(CE.3) the per-sample losses, their sum, or their sum over sum_n w_y (w_y None: every
+    sample weighs 1, and the divisor is N)."""
     if reduction == "none":
         return losses
     total = losses.sum()
     if reduction == "sum":
         return np.asarray(total, dtype=losses.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):      # every target ignored: nan, as PyTorch
-        return np.asarray(total / w_y.sum(), dtype=losses.dtype)
+    divisor = _weight_total(w_y, len(losses))
+    if not divisor:
+        with np.errstate(invalid="ignore", divide="ignore"):   # every target ignored: nan, as PyTorch
+            return np.asarray(total / divisor, dtype=losses.dtype)
+    return np.asarray(total / divisor, dtype=losses.dtype)
 
 
-def _reduction_scale(grad, w_y, reduction):
-    """What dL/dL_n is for each reduction, shaped to multiply an (N, C) gradient."""
+def _weight_total(w_y, n):
+    """sum_n w_y, the divisor of the mean (CE.3); n when every sample weighs 1 (w_y None)."""
+    return n if w_y is None else w_y.sum()
+
+
+def _reduction_scale(grad, w_y, reduction, n):
+    """What dL/dL_n is for each of n samples and each reduction, shaped to multiply an (N, C)
+    gradient."""
     if reduction == "none":
         return grad[:, None]
-    return grad / w_y.sum() if reduction == "mean" else grad
+    return grad / _weight_total(w_y, n) if reduction == "mean" else grad
 

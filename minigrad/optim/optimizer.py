@@ -62,7 +62,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of every parameter of every group; see nn.module.zero_grads."""
-        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient, by the optimiser's rule.
@@ -75,11 +76,12 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
+            maximize = group.get("maximize")
             for p in group["params"]:
                 if p._grad is None:
                     continue
                 grad = p._grad._data
-                if group.get("maximize"):
+                if maximize:
                     grad = -grad                     # ascend: follow +grad
                 tensors = self.state[p]
                 arrays = {name: t._data for name, t in tensors.items()} if tensors else {}
