@@ -28,8 +28,18 @@ def _note_axes(ctx, x, axis, keepdims):
 
 
 def _expand(grad, axes, keepdims):
-    """Put back the reduced axes as size-1 axes so ``grad`` broadcasts over the input."""
-    return grad if keepdims else np.expand_dims(grad, axes)
+    """Put back the reduced axes as size-1 axes so ``grad`` broadcasts over the input (a 0-d
+    gradient, every axis reduced, broadcasts as it is)."""
+    return grad if keepdims or grad.ndim == 0 else np.expand_dims(grad, axes)
+
+
+def _spread(g, shape):
+    """g broadcast to ``shape``, written into a new array: NumPy's read-only broadcast_to view
+    costs more to make than this copy for small arrays, and what reads it next (a matmul, a
+    leaf's .grad) wants contiguous memory anyway."""
+    out = np.empty(shape, g.dtype)
+    out[...] = g
+    return out
 
 
 class Sum(Function):
@@ -40,7 +50,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad):
         # z = sum_i x_i:  dz/dx_i = 1, so every summed element gets g
-        return np.broadcast_to(_expand(grad, ctx.axes, ctx.keepdims), ctx.shape)
+        return _spread(_expand(grad, ctx.axes, ctx.keepdims), ctx.shape)
 
 
 class Mean(Function):
@@ -53,8 +63,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         # z = (1/n) sum_i x_i:  dz/dx_i = 1/n
-        g = _expand(grad, ctx.axes, ctx.keepdims) / ctx.count
-        return np.broadcast_to(g, ctx.shape)
+        return _spread(_expand(grad, ctx.axes, ctx.keepdims) / ctx.count, ctx.shape)
 
 
 class Max(Function):
