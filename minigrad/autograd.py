@@ -170,10 +170,10 @@ def _modified_error(counter, version, array, made_by) -> RuntimeError:
     """PyTorch's error for a saved array whose tensor was written in place after it was saved.
 
     ``saved_tensors`` checks one entry ``(counter, version, array, made_by)`` per saved input
-    or output: the tensor's version counter, its value when saved, and the name of the op
+    or output: the tensor's version counter, its value when saved, and the node of the op
     that made it (None for a leaf).
     """
-    origin = f", which is output 0 of {made_by}," if made_by is not None else ""
+    origin = f", which is output 0 of {type(made_by).__name__}," if made_by is not None else ""
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: {_type_name(array.shape, array.dtype)}{origin} is at version "
@@ -262,9 +262,6 @@ class AccumulateGrad(Node):
         self.variable = variable              # the graph keeps the leaf alive, as in PyTorch
         self._pre_hooks = variable._hooks     # hooks on a leaf live on the leaf
 
-    def accumulate(self, grad: np.ndarray, alone: bool = False) -> None:
-        self.variable._accumulate_grad(grad, alone)
-
 
 class Function(Node):
     """Base class of every op. Subclasses define ``forward`` and ``backward``; ``apply`` runs them.
@@ -306,7 +303,7 @@ class Function(Node):
                 "if you need to backward through the graph a second time.")
         for counter, version, array, made_by in self._saved_versions:
             if counter.value != version:
-                raise _modified_error(counter, version, array, made_by)
+                raise _modified_error(counter, version, array, self if made_by is True else made_by)
         return self._saved
 
     def name(self) -> str:
@@ -352,10 +349,10 @@ class Function(Node):
                 if not isinstance(owner, _Tensor):
                     continue
             counter = owner._version_counter
-            # the name of the op that made it, not the node: a node naming itself would be a
-            # reference cycle, freed only by the garbage collector
-            node = self if owner is out else owner.grad_fn
-            tracked.append((counter, counter.value, array, node and type(node).__name__))
+            # who made it, for the error: True for this op (a node naming itself would be a
+            # reference cycle, freed only by the garbage collector), else the input's grad_fn
+            # (a node this one links to anyway) or None for a leaf
+            tracked.append((counter, counter.value, array, owner is out or owner.grad_fn))
         if tracked:
             self._saved_versions = tuple(tracked)
 
@@ -416,7 +413,11 @@ def _topological_order(roots) -> list:
         stack.append((node, True))
         for child, _ in node.next_functions:
             if child is not None and child not in visited:
-                stack.append((child, False))
+                if child.next_functions:
+                    stack.append((child, False))
+                else:                   # a sink (a leaf's accumulator): nothing to wait for
+                    visited.add(child)
+                    order.append(child)
     return order
 
 
@@ -469,26 +470,19 @@ def _run(roots, keep_graph: bool, capture=None):
                 # (AD.3) a leaf: grad += g until zero_grad; an array nothing else refers to (no
                 # other node's gradient, no saved array, no view) may become .grad itself
                 alone = sys.getrefcount(g) == _ONLY_A_LOCAL      # before g is an argument
-                node.accumulate(g, alone)
+                node.variable._accumulate_grad(g, alone)
             continue
-        _propagate(node, g, grads)
+        input_grads = node.run_backward(g)
+        for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
+            if parent is None or pg is None:
+                continue
+            pg = _checked_grad(node, i, pg, parent)
+            # (AD.2) a node used several times receives the sum of the gradients of its uses
+            grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
+        input_grads = pg = None       # from here on only grads refers to them (see "alone")
         if not keep_graph:
             node.release()
     return captured
-
-
-def _propagate(node, grad, grads) -> None:
-    """Run ``node``'s backward and add what each of its inputs receives into ``grads``.
-
-    A function of its own so that nothing but ``grads`` refers to those gradients once it
-    returns (the count :func:`_run` reads to decide whether a leaf may keep its gradient)."""
-    input_grads = node.run_backward(grad)
-    for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
-        if parent is None or pg is None:
-            continue
-        pg = _checked_grad(node, i, pg, parent)
-        # (AD.2) a node used several times receives the sum of the gradients of its uses
-        grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
 
 
 def _references_to_a_local() -> int:

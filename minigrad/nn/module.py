@@ -311,7 +311,7 @@ def zero_grads(params, set_to_none: bool = True) -> None:
     ``Module.zero_grad`` and ``Optimizer.zero_grad`` both call this."""
     if set_to_none:
         for p in params:
-            p.grad = None
+            p._grad = None                   # what the .grad setter does with None, without the call
         return
     for p in params:
         if p.grad is not None:
