@@ -469,8 +469,8 @@ def _run(roots, keep_graph: bool, capture=None):
             if capture is None:
                 # (AD.3) a leaf: grad += g until zero_grad; an array nothing else refers to (no
                 # other node's gradient, no saved array, no view) may become .grad itself
-                alone = sys.getrefcount(g) == _ONLY_A_LOCAL      # before g is an argument
-                node.variable._accumulate_grad(g, alone)
+                alone = sys.getrefcount(g) == _ONLY_A_LOCAL and (g.base is None or _only_view_of(g))
+                node.variable._accumulate_grad(g, alone)      # (the count before g is an argument)
             continue
         input_grads = node.run_backward(g)
         for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
@@ -485,6 +485,14 @@ def _run(roots, keep_graph: bool, capture=None):
     return captured
 
 
+def _only_view_of(view: np.ndarray) -> bool:
+    """Is ``view`` (a reshape, say) all that refers to its base, an ordinary array of the same
+    size? Then, like an array nothing else refers to, it may become a leaf's .grad."""
+    base = view.base
+    return (isinstance(base, np.ndarray) and base.base is None and base.size == view.size
+            and sys.getrefcount(base) == _ONLY_A_VIEWS_BASE)
+
+
 def _references_to_a_local() -> int:
     """What ``sys.getrefcount`` says of an array only one local name refers to (the count
     includes the call's own argument, and its exact value depends on the interpreter)."""
@@ -492,7 +500,16 @@ def _references_to_a_local() -> int:
     return sys.getrefcount(array)
 
 
+def _references_to_a_views_base() -> int:
+    """The same for the base of a view, as :func:`_only_view_of` reads it: the view holds it,
+    and one local name."""
+    view = np.empty(4).reshape(2, 2)
+    base = view.base
+    return sys.getrefcount(base)
+
+
 _ONLY_A_LOCAL = _references_to_a_local()
+_ONLY_A_VIEWS_BASE = _references_to_a_views_base()
 
 
 def _root_grads(tensors, grad_tensors, who: str):

@@ -321,15 +321,14 @@ class Tensor:
     def _accumulate_grad(self, grad: np.ndarray, alone: bool = False) -> None:
         """(AD.3) grad += g, later gradients added in place into the first.
 
-        The first is kept as it is when the engine says nothing else refers to it (``alone``)
-        and it is an ordinary array of self's dtype: writeable, C-ordered, owning its memory.
+        The first is kept as it is when the engine says nothing else refers to it or to its
+        memory (``alone``) and it is an ordinary array of self's dtype: writeable, C-ordered.
         Any other is copied: it may be a read-only broadcast view, an array an op saved, the
         very array another input received, or a gradient the caller passed and still holds.
         PyTorch's AccumulateGrad makes the same choice (it steals a gradient no one shares)."""
         if self._grad is None:
             flags = grad.flags
-            if not (alone and flags.owndata and flags.writeable and flags.c_contiguous
-                    and grad.dtype == self._data.dtype):
+            if not (alone and flags.writeable and flags.c_contiguous and grad.dtype == self._data.dtype):
                 grad = np.array(grad, dtype=self._data.dtype)
             self._grad = Tensor._wrap(grad)
         else:

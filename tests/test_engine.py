@@ -277,6 +277,46 @@ def test_a_saved_array_handed_back_as_a_gradient_stays_intact():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+class _Reshaped(mg.autograd.Function):
+    """y = 2x of a (2, 3) x, whose backward hands out a view of an array: a reshape of a fresh
+    one, a reshape of one it saved, or a slice of a larger fresh one (``how``)."""
+    how = "fresh"
+    made = None
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(np.full(6, 2.0, x.dtype))
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (two,) = ctx.saved_tensors
+        if _Reshaped.how == "fresh":
+            flat = two * grad.reshape(-1)
+        elif _Reshaped.how == "saved":
+            flat = two
+        else:
+            flat = np.concatenate([two * grad.reshape(-1), [0.0]]).astype(grad.dtype)[:6]
+        _Reshaped.made = weakref.ref(flat) if flat.base is None else None
+        return flat.reshape(2, 3)
+
+
+@pytest.mark.parametrize("how", ["fresh", "saved", "slice"])
+def test_a_view_is_kept_only_when_nothing_else_refers_to_its_memory(how):
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    _Reshaped.how = how
+    y = _Reshaped.apply(x).sum()
+    y.backward(retain_graph=True)
+    base = x.grad._data.base
+    if how == "fresh":
+        assert base is _Reshaped.made()              # kept, view and all
+    else:
+        assert base is None                          # copied: the saved array, or a larger one
+    x.grad.add_(1)                                   # the leaf's own memory: nothing else moves
+    y.backward()
+    assert x.grad.tolist() == [[5.0] * 3] * 2
+
+
 def test_a_gradient_given_to_backward_or_seen_by_a_hook_is_not_the_leafs():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     g = mg.tensor([5.0, 6.0])
