@@ -453,7 +453,7 @@ class Tensor:
 
     def _records(self, args) -> bool:
         """Will an in-place op on self with ``args`` be recorded in the graph?"""
-        if not autograd.is_grad_enabled():
+        if not autograd._grad_enabled:
             return False
         if self.requires_grad:
             return True

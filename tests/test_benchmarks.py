@@ -68,3 +68,14 @@ def test_without_torch_the_pytorch_column_is_left_empty():
     assert "PyTorch not installed" in output
     timed = [row for row in table_rows(output)[2:] if " ms |" in row]
     assert timed and all(row.split(" | ")[2] == "-" for row in timed)
+
+
+def test_bytecode_counts_are_the_same_in_every_run():
+    """benchmarks/bytecodes.py: this checkout against itself gives equal columns (the count
+    does not move between runs, unlike time), and --top names the engine's functions."""
+    output = run(str(ROOT / "benchmarks" / "bytecodes.py"), "--against", str(ROOT), "--top", "3")
+    rows = {row.split(" | ")[0][2:]: row.split(" | ")[1:] for row in table_rows(output)[1:]}
+    assert list(rows) == list(WORKLOADS[:3])
+    for ours, again in rows.values():
+        assert int(ours.replace(",", "")) > 1000 and ours == again.rstrip(" |")
+    assert "autograd.py:" in output
