@@ -193,7 +193,7 @@ class Sigmoid(_Unary):
         # s = 1 / (1 + e^-x), as PyTorch computes it, in one new array. (tanh, the other way to
         # write it, costs twice as much in NumPy and loses the tail: in float32 1 + tanh(-10) is 0.)
         z = np.negative(x)
-        if z.size and z.max() > 80:
+        if z.size and np.maximum.reduce(z, axis=None) > 80:     # z.max(), without its Python wrapper
             # e^z overflows for z above ~88 (float32) and s is 0 there, the float nearest the
             # true value: NumPy's overflow warning would say nothing wrong happened
             with np.errstate(over="ignore"):
