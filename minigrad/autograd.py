@@ -183,15 +183,21 @@ def _modified_error(counter, version, array, made_by) -> RuntimeError:
         "(x = x + ...), or call backward before changing it.")
 
 
+def _plain_owner(view: np.ndarray):
+    """The array NumPy names as the owner of ``view``'s memory, if it is an ordinary array that
+    owns it; None for other owners (as_strided's views, a buffer) and for an owning array."""
+    owner = view.base
+    return owner if isinstance(owner, np.ndarray) and owner.base is None else None
+
+
 def looks_into(view: np.ndarray, array: np.ndarray) -> bool:
     """May ``view`` (an array with a base) see ``array``'s memory?
 
-    NumPy names a view's owner, the array that holds the memory. Where that owner is an
-    ordinary array owning its memory, identity decides: the view meets ``array`` if ``array``
-    is the owner or another view of it. Other owners (as_strided's, a buffer) need NumPy's
+    Where the view's owner is a plain owning array, identity decides: the view meets
+    ``array`` if ``array`` is the owner or another view of it. Other owners need NumPy's
     bounds test, ``np.may_share_memory``, which costs a few microseconds."""
-    owner = view.base
-    if isinstance(owner, np.ndarray) and owner.base is None:
+    owner = _plain_owner(view)
+    if owner is not None:
         return owner is array or array.base is owner
     return np.may_share_memory(view, array)
 
@@ -488,9 +494,8 @@ def _run(roots, keep_graph: bool, capture=None):
 def _only_view_of(view: np.ndarray) -> bool:
     """Is ``view`` (a reshape, say) all that refers to its base, an ordinary array of the same
     size? Then, like an array nothing else refers to, it may become a leaf's .grad."""
-    base = view.base
-    return (isinstance(base, np.ndarray) and base.base is None and base.size == view.size
-            and sys.getrefcount(base) == _ONLY_A_VIEWS_BASE)
+    base = _plain_owner(view)
+    return base is not None and base.size == view.size and sys.getrefcount(base) == _ONLY_A_VIEWS_BASE
 
 
 def _references_to_a_local() -> int:
@@ -504,7 +509,7 @@ def _references_to_a_views_base() -> int:
     """The same for the base of a view, as :func:`_only_view_of` reads it: the view holds it,
     and one local name."""
     view = np.empty(4).reshape(2, 2)
-    base = view.base
+    base = _plain_owner(view)
     return sys.getrefcount(base)
 
 

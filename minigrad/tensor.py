@@ -338,16 +338,10 @@ class Tensor:
     def _share_version_of_input(self, args) -> None:
         """An op's output that views an input's memory counts that input's writes too (an op
         sees only its inputs, so its output views an input or that input's owner)."""
-        view = self._data
-        owner = view.base
-        if not (isinstance(owner, np.ndarray) and owner.base is None):   # see looks_into
-            owner = None
         for a in args:
-            if isinstance(a, Tensor):
-                r = a._data
-                if (owner is r or owner is r.base) if owner is not None else looks_into(view, r):
-                    self._version_counter = a._version_counter
-                    return
+            if isinstance(a, Tensor) and looks_into(self._data, a._data):
+                self._version_counter = a._version_counter
+                return
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):

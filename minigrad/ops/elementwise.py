@@ -10,6 +10,7 @@ The activations beyond relu, sigmoid and tanh, as PyTorch defines them:
   (ACT.5) silu        z = x sigmoid(x) (the swish of Ramachandran et al., 2017)
   (ACT.6) softplus    z = log(1 + e^(beta x)) / beta, and z = x where beta x > threshold
 """
+import contextlib
 import math
 
 import numpy as np
@@ -193,12 +194,11 @@ class Sigmoid(_Unary):
         # s = 1 / (1 + e^-x), as PyTorch computes it, in one new array. (tanh, the other way to
         # write it, costs twice as much in NumPy and loses the tail: in float32 1 + tanh(-10) is 0.)
         z = np.negative(x)
-        if z.size and np.maximum.reduce(z, axis=None) > 80:     # z.max(), without its Python wrapper
-            # e^z overflows for z above ~88 (float32) and s is 0 there, the float nearest the
-            # true value: NumPy's overflow warning would say nothing wrong happened
-            with np.errstate(over="ignore"):
-                s = np.asarray(np.exp(z))
-        else:
+        # e^z overflows for z above ~88 (float32) and s is 0 there, the float nearest the true
+        # value: NumPy's overflow warning would say nothing wrong happened, so where it can come
+        # it is silenced (z.max() by np.maximum.reduce, without ndarray.max's Python wrapper)
+        overflows = z.size and np.maximum.reduce(z, axis=None) > 80
+        with np.errstate(over="ignore") if overflows else contextlib.nullcontext():
             s = np.asarray(np.exp(z))
         s += 1
         return np.reciprocal(s, out=s)
