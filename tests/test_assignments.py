@@ -194,7 +194,6 @@ def test_a_student_notebook_stops_at_each_blank_and_passes_once_the_solution_is_
         path, built, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    from nbclient.exceptions import CellExecutionError
     monkeypatch.setenv("MINIGRAD_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     folder = built / "student"
@@ -203,23 +202,41 @@ def test_a_student_notebook_stops_at_each_blank_and_passes_once_the_solution_is_
     blanks = [i for i, c in enumerate(lesson) if assignments.is_solution(c)]
     pending = list(blanks)
     skipped = _skipped_cells(path, lesson)
-    client = nbclient.NotebookClient(student, timeout=300, kernel_name="python3",
+    # allow_errors: nbclient then sends each cell with stop_on_error=False. With the default, a
+    # cell that raises makes the kernel abort the requests that reach it just after (ipykernel
+    # 6.x stops aborting only on its next loop turn), and an aborted reply is no error to
+    # nbclient: the pasted-back solution was once skipped without a word. Errors are read from
+    # the outputs instead, and every reply that comes must say "ok" or "error".
+    client = nbclient.NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=True,
                                      resources={"metadata": {"path": str(folder)}})
+    replies = []
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.append(
+        execute_reply["content"]["status"])
+
+    def run(index):
+        """Runs cell `index` (nbclient passes over markdown and empty cells); returns its error output or None."""
+        replies.clear()
+        cell = student.cells[index]
+        client.execute_cell(cell, index)
+        assert replies in ([], ["ok"], ["error"]), f"{path.name} cell {index}: the kernel replied {replies}"
+        return next((out for out in cell.get("outputs", []) if out.output_type == "error"), None)
+
     with client.setup_kernel():
         i = 0
         while i < len(student.cells):
             if i in skipped:
                 i += 1
                 continue
-            try:
-                client.execute_cell(student.cells[i], i)
-            except CellExecutionError as error:
-                assert error.ename == "NotImplementedError", f"{path.name} cell {i}: {error}"
-                assert pending and pending[0] <= i, f"{path.name} cell {i}: a blank raised twice"
+            error = run(i)
+            if error is not None:
+                where = f"{path.name} cell {i}: {error.ename}: {error.evalue}"
+                assert error.ename == "NotImplementedError", where
+                assert pending and pending[0] <= i, f"{where}: a blank raised twice"
                 first = pending.pop(0)
-                assert assignments.exercise_of(lesson[first]) in error.evalue
+                assert assignments.exercise_of(lesson[first]) in error.evalue, where
                 student.cells[first].source = assignments._source(lesson[first])   # paste it back
-                client.execute_cell(student.cells[first], first)
+                pasted = run(first)
+                assert pasted is None, f"{path.name} cell {first}, the solution: {pasted.ename}: {pasted.evalue}"
                 i = first
             i += 1
     assert not pending, f"{path.name}: blanks never reached: cells {pending}"
