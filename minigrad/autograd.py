@@ -232,8 +232,8 @@ class Node:
     next_functions = ()
     _pre_hooks = ()                   # functions of the incoming gradient (Tensor.register_hook)
     _retain_hook = None               # Tensor.retain_grad: run after the other hooks
-    _output_meta = None               # (shape, dtype) of an op's output: what an incoming gradient
-                                      # must be (None for a leaf's accumulator: the leaf's own)
+    _output_meta = None               # (shape, dtype) of an op's output, or of a leaf: what an
+                                      # incoming gradient must be
 
     def _hook_list(self) -> list:
         """This node's pre-hooks as a list that a new hook can join."""
@@ -267,6 +267,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable              # the graph keeps the leaf alive, as in PyTorch
         self._pre_hooks = variable._hooks     # hooks on a leaf live on the leaf
+        self._output_meta = (variable._data.shape, variable._data.dtype)   # what its gradient must be
 
 
 class Function(Node):
@@ -427,20 +428,20 @@ def _topological_order(roots) -> list:
     return order
 
 
-def _checked_grad(fn, i, grad, parent) -> np.ndarray:
+def _checked_grad(fn, grads, grad, parent) -> np.ndarray:
     """PyTorch's check on what a backward returns: dL/dx has x's shape and x's dtype.
 
-    A wrong shape (typically a forgotten ``unbroadcast``) is an error here, where the op
-    can be named, rather than a silent broadcast further down the graph.
+    ``_run`` calls it when ``grad`` is not an ndarray of exactly that shape and dtype. A wrong
+    shape (typically a forgotten ``unbroadcast``) is an error here, where the op can be named,
+    rather than a silent broadcast further down the graph; another dtype is converted.
     """
-    if parent._output_meta is None:                 # a leaf's accumulator: the leaf's own
-        shape, dtype = parent.variable._data.shape, parent.variable._data.dtype
-    else:
-        shape, dtype = parent._output_meta
-    grad = np.asarray(grad)
-    if grad.shape != shape:
+    shape, dtype = parent._output_meta
+    if np.shape(grad) != shape:
+        i = next(k for k, ((p, _), g) in enumerate(zip(fn.next_functions, grads))
+                 if p is parent and g is grad)
         raise RuntimeError(f"Function {fn.name()} returned an invalid gradient at index {i} - got "
-                           f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+                           f"{list(np.shape(grad))} but expected shape compatible with {list(shape)}")
+    grad = np.asarray(grad)
     return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
@@ -479,10 +480,11 @@ def _run(roots, keep_graph: bool, capture=None):
                 node.variable._accumulate_grad(g, alone)      # (the count before g is an argument)
             continue
         input_grads = node.run_backward(g)
-        for i, ((parent, _), pg) in enumerate(zip(node.next_functions, input_grads)):
+        for (parent, _), pg in zip(node.next_functions, input_grads):
             if parent is None or pg is None:
                 continue
-            pg = _checked_grad(node, i, pg, parent)
+            if type(pg) is not np.ndarray or (pg.shape, pg.dtype) != parent._output_meta:
+                pg = _checked_grad(node, input_grads, pg, parent)    # PyTorch's shape check
             # (AD.2) a node used several times receives the sum of the gradients of its uses
             grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
         input_grads = pg = None       # from here on only grads refers to them (see "alone")

@@ -129,7 +129,10 @@ def check_reduction(reduction):
 def check_cross_entropy(logits, target, reduction, weight, ignore_index, label_smoothing=0.0,
                         name="cross_entropy"):
     """cross_entropy and nll_loss: logits (N, C) float, target (N,) integer class indices in
-    [0, C) or ignore_index, weight (C,) or None, label_smoothing in [0, 1]."""
+    [0, C) or ignore_index, weight (C,) or None, label_smoothing in [0, 1].
+
+    Returns whether some target is ignore_index, found on the way: with the default -100 and
+    targets in [0, C) that takes no pass over the targets beyond their min and max."""
     check_reduction(reduction)
     # one cheap test for the usual case; the diagnosis runs only when it fails
     if (logits.ndim != 2 or logits.dtype.kind != "f" or target.dtype.kind not in "iu"
@@ -144,11 +147,15 @@ def check_cross_entropy(logits, target, reduction, weight, ignore_index, label_s
                 f"Target {bad} is out of bounds. The logits have {classes} classes, so targets "
                 f"must be in [0, {classes - 1}]: give the last layer out_features equal to the "
                 "number of classes")
+        some_ignored = True              # the targets outside [0, C) are all ignore_index
+    else:                                # every target is a class: only a class can be ignored
+        some_ignored = 0 <= ignore_index < classes and bool((target == ignore_index).any())
     if weight is not None and weight.shape != (classes,):
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    return some_ignored
 
 
 def _cross_entropy_error(logits, target, name):

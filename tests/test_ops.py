@@ -331,6 +331,30 @@ def test_cross_entropy(reduction, target_as):
     np.testing.assert_allclose(out._data, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("ignore_index, target", [
+    (-100, [0, 4, -100, 2, -100, 3]),     # the default, outside the classes: the min finds it
+    (2, [0, 4, 2, 2, 1, 3]),               # a class: only an == pass can find it
+    (2, [0, 4, 1, 1, 1, 3]),               # a class no target is
+    (-100, [0, 4, 2, 2, 1, 3]),            # nothing ignored: no pass beyond min and max
+    (7, [7, 7, 7, 7, 7, 7]),               # every target ignored: nan, as PyTorch
+], ids=["default", "a-class", "a-class-unused", "none", "all"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_skips_ignored_targets(ignore_index, target, reduction):
+    logits, target = arr(6, 5), np.array(target)
+    kept = target != ignore_index
+    per_sample = np.where(kept, _cross_entropy_reference(logits, np.where(kept, target, 0)), 0.0)
+    expected = {"mean": per_sample.sum() / kept.sum() if kept.any() else np.nan, "sum": per_sample.sum(),
+                "none": per_sample}[reduction]
+    z = leaf(logits)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = F.cross_entropy(z, target, reduction=reduction, ignore_index=ignore_index)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-12)
+    if kept.any():
+        out.sum().backward()
+        assert not z.grad._data[~kept].any()          # an ignored sample sends no gradient
+        check(lambda t: F.cross_entropy(t, target, reduction=reduction, ignore_index=ignore_index), logits)
+
+
 def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     logits, target = arr(4, 3), np.array([2, 0, 1, 1])
     z = leaf(logits)

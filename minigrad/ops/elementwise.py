@@ -10,7 +10,6 @@ The activations beyond relu, sigmoid and tanh, as PyTorch defines them:
   (ACT.5) silu        z = x sigmoid(x) (the swish of Ramachandran et al., 2017)
   (ACT.6) softplus    z = log(1 + e^(beta x)) / beta, and z = x where beta x > threshold
 """
-import contextlib
 import math
 
 import numpy as np
@@ -197,8 +196,10 @@ class Sigmoid(_Unary):
         # e^z overflows for z above ~88 (float32) and s is 0 there, the float nearest the true
         # value: NumPy's overflow warning would say nothing wrong happened, so where it can come
         # it is silenced (z.max() by np.maximum.reduce, without ndarray.max's Python wrapper)
-        overflows = z.size and np.maximum.reduce(z, axis=None) > 80
-        with np.errstate(over="ignore") if overflows else contextlib.nullcontext():
+        if z.size and np.maximum.reduce(z, axis=None) > 80:
+            with np.errstate(over="ignore"):
+                s = np.asarray(np.exp(z))
+        else:
             s = np.asarray(np.exp(z))
         s += 1
         return np.reciprocal(s, out=s)

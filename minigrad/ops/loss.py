@@ -10,8 +10,9 @@ from .elementwise import unbroadcast
 def _log_softmax(x, axis):
     # log softmax(x)_j = x_j - max - log sum_k exp(x_k - max): subtracting the max keeps
     # every exponent <= 0, so nothing overflows even for logits of +-1e4
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    # (the reductions as ufunc calls: ndarray.max and .sum would add a Python wrapper each)
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class LogSoftmax(Function):
@@ -46,10 +47,11 @@ class CrossEntropyLoss(Function):
     @staticmethod
     def forward(ctx, logits, target, reduction="mean", weight=None, ignore_index=-100,
                 label_smoothing=0.0):
-        validation.check_cross_entropy(logits, target, reduction, weight, ignore_index, label_smoothing)
+        some_ignored = validation.check_cross_entropy(logits, target, reduction, weight, ignore_index,
+                                                      label_smoothing)
         logp = _log_softmax(logits, axis=1)
         ctx.reduction, ctx.smoothing, ctx.weight = reduction, label_smoothing, weight
-        if weight is None and not label_smoothing and not (target == ignore_index).any():
+        if weight is None and not label_smoothing and not some_ignored:
             # every sample weighs 1 (w_y = None below): the mean of -logp[target_n]
             ctx.save_for_backward(logp, target, None)
             return _reduced(-logp[np.arange(len(target)), target], None, reduction)  # (CE.1)
