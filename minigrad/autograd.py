@@ -484,7 +484,7 @@ def _run(roots, keep_graph: bool, capture=None):
             if parent is None or pg is None:
                 continue
             if type(pg) is not np.ndarray or (pg.shape, pg.dtype) != parent._output_meta:
-                pg = _checked_grad(node, input_grads, pg, parent)    # PyTorch's shape check
+                pg = _checked_grad(node, input_grads, pg, parent)    # x's shape, x's dtype
             # (AD.2) a node used several times receives the sum of the gradients of its uses
             grads[parent] = pg if parent not in grads else grads[parent] + pg   # (AD.2)
         input_grads = pg = None       # from here on only grads refers to them (see "alone")

@@ -203,10 +203,10 @@ def test_a_student_notebook_stops_at_each_blank_and_passes_once_the_solution_is_
     pending = list(blanks)
     skipped = _skipped_cells(path, lesson)
     # allow_errors: nbclient then sends each cell with stop_on_error=False. With the default, a
-    # cell that raises makes the kernel abort the requests that reach it just after (ipykernel
-    # 6.x stops aborting only on its next loop turn), and an aborted reply is no error to
-    # nbclient: the pasted-back solution was once skipped without a word. Errors are read from
-    # the outputs instead, and every reply that comes must say "ok" or "error".
+    # cell that raises makes ipykernel abort the requests that reach it before it has finished
+    # with the error, and an aborted reply is no error to nbclient: under ipykernel 6.25 the
+    # pasted-back solution was once skipped without a word. Errors are read from the outputs
+    # instead, and every reply that comes must say "ok" or "error".
     client = nbclient.NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=True,
                                      resources={"metadata": {"path": str(folder)}})
     replies = []
